@@ -1,0 +1,250 @@
+/* test_log.c — the sequencer and the SQLite store together, in process:
+ * receipts verify, restarts keep the tree, the start-up check catches
+ * tampering, the checkpoint is compare-and-swap. */
+#include "testutil.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <unistd.h>
+#include "internal.h"
+#include "log/log.h"
+
+static char dir[256], top[256];
+
+static int setup(void **st)
+{
+	(void)st;
+	snprintf(dir, sizeof dir, "/tmp/dipr-test-log.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	memcpy(top, dir, sizeof top);
+	snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/d");
+	assert_int_equal(dipr_log_init(dir, "unit.test/log", DIPR_HASH_SHA256, NULL), 0);
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static json_t *evidence(int i)
+{
+	char hex[65];
+	uint8_t d[32];
+	dipr_hash(DIPR_HASH_SM3, &i, sizeof i, d);
+	dipr_hex_encode(d, 32, hex);
+	return json_pack("{s:i,s:s,s:{s:s},s:i}", "v", 1, "type", "evidence", "digests", "sm3", hex, "size", i);
+}
+
+typedef struct {
+	uint8_t *receipt;
+	size_t len;
+} saved;
+
+static void submit_and_verify(dipr_log *l, int from, int to, saved *out)
+{
+	dipr_store *s;
+	char path[300];
+	snprintf(path, sizeof path, "%s/dipr.db", dir);
+	assert_int_equal(dipr_store_open(&s, path, 0), 0);
+	size_t nv;
+	dipr_verifier *const *vs = dipr_log_verifiers(l, &nv);
+	for (int i = from; i < to; i++) {
+		dipr_log_req r;
+		memset(&r, 0, sizeof r);
+		r.entry = evidence(i);
+		assert_int_equal(dipr_log_submit_wait(l, &r), 0);
+		assert_int_equal(r.index, (uint64_t)i);
+		dipr_buf b;
+		dipr_buf_init(&b, DIPR_TLOG_PROOF_MAX);
+		assert_int_equal(dipr_log_receipt(l, s, r.index, r.entry_bytes, r.entry_len, r.cp, &b), 0);
+		dipr_tlog_proof p;
+		dipr_checkpoint c;
+		memset(&p, 0, sizeof p);
+		assert_int_equal(dipr_tlog_proof_parse(b.p, b.n, &p), 0);
+		assert_int_equal(dipr_tlog_proof_verify(&p, DIPR_HASH_SHA256, vs, nv, "unit.test/log", &c), 0);
+		assert_true(c.size == (uint64_t)i + 1);
+		/* the entry is canonical JSON carrying the log's time */
+		assert_non_null(strstr((const char *)p.extra, "\"time\":"));
+		dipr_tlog_proof_free(&p);
+		if (out)
+			out[i].receipt = dipr_buf_detach(&b, &out[i].len);
+		else
+			dipr_buf_free(&b);
+		dipr_log_req_clear(&r);
+	}
+	dipr_store_close(s);
+}
+
+static void test_receipts_verify_across_restarts(void **st)
+{
+	(void)st;
+	dipr_log *l = NULL;
+	enum { N = 700 }; /* crosses two full level-0 tiles */
+	saved *rs = calloc(N, sizeof *rs);
+	assert_int_equal(dipr_log_open(&l, dir), 0);
+	assert_int_equal(dipr_log_start(l), 0);
+	submit_and_verify(l, 0, 300, rs);
+	dipr_log_close(l);
+	assert_int_equal(dipr_log_open(&l, dir), 0);
+	dipr_cp *cp = dipr_log_checkpoint(l);
+	assert_true(cp->size == 300);
+	dipr_cp_release(cp);
+	assert_int_equal(dipr_log_start(l), 0);
+	submit_and_verify(l, 300, N, rs);
+	/* old receipts: their checkpoint root is consistent with the newest */
+	char path[300];
+	dipr_store *s;
+	dipr_hash_reader rd;
+	snprintf(path, sizeof path, "%s/dipr.db", dir);
+	assert_int_equal(dipr_store_open(&s, path, 0), 0);
+	dipr_log_reader(l, s, &rd);
+	cp = dipr_log_checkpoint(l);
+	for (int i = 0; i < N; i += 37) {
+		dipr_tlog_proof p;
+		dipr_checkpoint c;
+		size_t tl;
+		uint8_t proof[DIPR_MERKLE_MAX_PROOF][DIPR_HASH_LEN];
+		size_t plen;
+		memset(&p, 0, sizeof p);
+		assert_int_equal(dipr_tlog_proof_parse(rs[i].receipt, rs[i].len, &p), 0);
+		assert_int_equal(dipr_note_parse(p.note, p.note_len, &tl), 0);
+		assert_int_equal(dipr_checkpoint_parse(p.note, tl, &c), 0);
+		assert_int_equal(dipr_merkle_prove_consistency(DIPR_HASH_SHA256, c.size, cp->size, &rd, proof, &plen), 0);
+		assert_int_equal(dipr_merkle_verify_consistency(DIPR_HASH_SHA256, c.size, cp->size, c.root, cp->root,
+								(const uint8_t(*)[DIPR_HASH_LEN])proof, plen), 0);
+		dipr_tlog_proof_free(&p);
+	}
+	dipr_cp_release(cp);
+	dipr_store_close(s);
+	dipr_log_close(l);
+	for (int i = 0; i < N; i++)
+		free(rs[i].receipt);
+	free(rs);
+}
+
+static void sql(const char *stmt)
+{
+	sqlite3 *db;
+	char path[300];
+	snprintf(path, sizeof path, "%s/dipr.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_startup_refuses_tampered_tree(void **st)
+{
+	(void)st;
+	dipr_log *l = NULL;
+	assert_int_equal(dipr_log_open(&l, dir), 0);
+	assert_int_equal(dipr_log_start(l), 0);
+	submit_and_verify(l, 0, 10, NULL);
+	dipr_log_close(l);
+	/* a changed entry no longer matches its leaf hash */
+	sql("UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"size\":3', '\"size\":4') AS BLOB) WHERE idx = 3");
+	l = NULL;
+	assert_int_equal(dipr_log_open(&l, dir), DIPR_EFORK);
+	assert_non_null(strstr(dipr_errdetail(), "entry 3"));
+	sql("UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"size\":4', '\"size\":3') AS BLOB) WHERE idx = 3");
+	assert_int_equal(dipr_log_open(&l, dir), 0);
+	dipr_log_close(l);
+	/* a changed tile no longer gives the signed root */
+	sql("UPDATE tile SET data = zeroblob(length(data)) WHERE level = 0");
+	l = NULL;
+	assert_int_equal(dipr_log_open(&l, dir), DIPR_EFORK);
+}
+
+static void test_startup_refuses_forged_checkpoint(void **st)
+{
+	(void)st;
+	dipr_log *l = NULL;
+	/* a checkpoint ahead of the tree */
+	sql("UPDATE checkpoint SET size = 5");
+	assert_int_equal(dipr_log_open(&l, dir), DIPR_EFORK);
+	/* a checkpoint note with a changed byte */
+	sql("UPDATE checkpoint SET size = 0, note = CAST(replace(CAST(note AS TEXT), 'unit.test/log', 'unit.test/lob') AS BLOB)");
+	assert_int_equal(dipr_log_open(&l, dir), DIPR_EFORK);
+}
+
+static void test_tree_ahead_of_checkpoint_is_signed_on_start(void **st)
+{
+	(void)st;
+	dipr_log *l = NULL;
+	assert_int_equal(dipr_log_open(&l, dir), 0);
+	assert_int_equal(dipr_log_start(l), 0);
+	submit_and_verify(l, 0, 5, NULL);
+	dipr_cp *cp = dipr_log_checkpoint(l);
+	uint8_t *note = malloc(cp->len);
+	size_t len = cp->len;
+	memcpy(note, cp->note, len);
+	dipr_cp_release(cp);
+	submit_and_verify(l, 5, 8, NULL);
+	dipr_log_close(l);
+	/* simulate a crash between the batch commit and the checkpoint write:
+	 * put back the checkpoint of size 5 */
+	char path[300];
+	dipr_store *s;
+	snprintf(path, sizeof path, "%s/dipr.db", dir);
+	assert_int_equal(dipr_store_open(&s, path, 0), 0);
+	dipr_buf cur;
+	uint64_t cs;
+	dipr_buf_init(&cur, DIPR_NOTE_MAX);
+	assert_int_equal(dipr_store_checkpoint_get(s, &cur, &cs), 0);
+	/* compare-and-swap: a stale "old" value loses */
+	assert_int_equal(dipr_store_checkpoint_cas(s, note, len, 5, note, len), DIPR_ECONFLICT);
+	sql("UPDATE checkpoint SET size = 0");
+	dipr_store_close(s);
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE checkpoint SET size = 5, note = ?1", -1, &stmt, NULL), SQLITE_OK);
+	sqlite3_bind_blob(stmt, 1, note, (int)len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	dipr_buf_free(&cur);
+	l = NULL;
+	assert_int_equal(dipr_log_open(&l, dir), 0);
+	cp = dipr_log_checkpoint(l);
+	assert_true(cp->size == 8);
+	dipr_cp_release(cp);
+	dipr_log_close(l);
+	free(note);
+}
+
+static void test_oversized_entry_fails_alone(void **st)
+{
+	(void)st;
+	dipr_log *l = NULL;
+	assert_int_equal(dipr_log_open(&l, dir), 0);
+	assert_int_equal(dipr_log_start(l), 0);
+	char *big = malloc(DIPR_ENTRY_MAX + 1);
+	memset(big, 'a', DIPR_ENTRY_MAX);
+	big[DIPR_ENTRY_MAX] = 0;
+	dipr_log_req r;
+	memset(&r, 0, sizeof r);
+	r.entry = json_pack("{s:s}", "x", big);
+	assert_int_equal(dipr_log_submit_wait(l, &r), DIPR_ERANGE);
+	dipr_log_req_clear(&r);
+	free(big);
+	assert_true(dipr_log_healthy(l));
+	submit_and_verify(l, 0, 2, NULL);
+	dipr_log_close(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_receipts_verify_across_restarts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_startup_refuses_tampered_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_startup_refuses_forged_checkpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_ahead_of_checkpoint_is_signed_on_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_entry_fails_alone, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
+}
