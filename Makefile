@@ -1,0 +1,87 @@
+# dipr — top-level Makefile.  `make` builds build/dipr; see README.md.
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
+PKGS = libcrypto sqlite3 libmicrohttpd jansson libcurl
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -Iinclude -Ilib $(WARN) $(CFLAGS) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDFLAGS ?=
+
+LIB_SRC = $(wildcard lib/*.c)
+APP_SRC = $(wildcard store/*.c log/*.c server/*.c cli/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ = $(APP_SRC:%.c=$(BUILD)/%.o)
+APP_NOMAIN = $(filter-out $(BUILD)/cli/main.o,$(APP_OBJ))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test unit e2e fuzz fuzz-replay bench sanitize clean install
+
+all: $(BUILD)/dipr
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c $(wildcard include/dipr/*.h lib/*.h store/*.h log/*.h server/*.h cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libdipr.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libdipr-app.a: $(APP_NOMAIN)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/dipr: $(BUILD)/cli/main.o $(BUILD)/libdipr-app.a $(BUILD)/libdipr.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdipr-app.a $(BUILD)/libdipr.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libdipr-app.a $(BUILD)/libdipr.a $(LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+$(BUILD)/tests/failsync.so: tests/fault/failsync.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O2 -o $@ $< -ldl
+
+e2e: $(BUILD)/dipr $(BUILD)/tests/failsync.so
+	@sh tests/e2e/run.sh $(BUILD)/dipr
+
+fuzz-replay:
+	@sh tests/fuzz/run.sh replay $(BUILD)
+
+fuzz:
+	@sh tests/fuzz/run.sh fuzz $(BUILD) $(FUZZ_SECONDS)
+
+# The README's test command: installs what is missing, builds, runs every test.
+test: deps
+	$(MAKE) all unit
+	$(MAKE) e2e
+	$(MAKE) fuzz-replay
+
+run: deps
+	$(MAKE) all
+	@sh scripts/run.sh $(BUILD)/dipr
+
+bench: deps
+	$(MAKE) all
+	@sh bench/run.sh $(BUILD)/dipr
+
+sanitize: deps
+	$(MAKE) BUILD=build-san OPT=-O1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all unit e2e
+
+install: all
+	install -D -m 0755 $(BUILD)/dipr $(DESTDIR)$(PREFIX)/bin/dipr
+
+clean:
+	rm -rf build build-san build-fuzz

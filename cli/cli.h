@@ -1,0 +1,34 @@
+/* cli.h — shared by the dipr command's source files. */
+#ifndef DIPR_CLI_H
+#define DIPR_CLI_H
+
+#include <stdint.h>
+#include "dipr/dipr.h"
+#include "dipr/hash.h"
+
+#define CLI_MULTI_MAX 128
+
+typedef struct {
+	const char *name;
+	int has_arg;
+	const char **val;
+	const char **vals; /* repeatable: */
+	int *nvals;
+	int *flag;         /* has_arg == 0 */
+} cli_opt;
+
+extern const char *cli_cmd;
+int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_parse(int argc, char **argv, cli_opt *opts, const char **pos, int *npos, int maxpos);
+int cli_parse_algs(const char *s, dipr_hash_alg *algs, int *n);
+
+/* Hashes a file (or "-" for stdin) with one or two algorithms in one
+ * pass; prints the error itself and returns non-zero on failure. */
+int cli_hash_file(const char *path, const dipr_hash_alg *algs, int nalg, uint8_t out[][DIPR_HASH_LEN],
+		  uint64_t *size);
+
+int cmd_attest(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+#endif

@@ -1,0 +1,795 @@
+/* client.c — dipr hash/attest/verify/audit: the commands that hold the
+ * data (hashed locally: the file never leaves the machine) and the ones
+ * that check the log without trusting its operator. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "jcs.h"
+#include "cli/cli.h"
+#include "cli/http.h"
+#include "dipr/merkle.h"
+#include "dipr/note.h"
+#include "log/log.h"
+
+#define READ_CHUNK (1u << 20)
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cli_hash_file(const char *path, const dipr_hash_alg *algs, int nalg, uint8_t out[][DIPR_HASH_LEN], uint64_t *size)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	dipr_hash_ctx *ctx[2] = {0};
+	uint8_t *buf = NULL;
+	uint64_t total = 0, fsize = 0;
+	int rc = 0;
+	struct stat st;
+	double last = now_s();
+	bool progress = false;
+	if (fd < 0)
+		return cli_fail(2, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		fsize = (uint64_t)st.st_size;
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		/* Long work on a terminal shows progress. */
+		progress = isatty(2) && fsize > (256u << 20);
+	}
+	buf = malloc(READ_CHUNK);
+	for (int k = 0; k < nalg && !rc; k++)
+		rc = dipr_hash_new(&ctx[k], algs[k]);
+	if (!buf || rc) {
+		rc = cli_fail(2, "%s: out of memory", path);
+		goto done;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf, READ_CHUNK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = cli_fail(2, "%s: read failed: %s", path, strerror(errno));
+			goto done;
+		}
+		if (r == 0)
+			break;
+		for (int k = 0; k < nalg; k++)
+			dipr_hash_update(ctx[k], buf, (size_t)r);
+		total += (uint64_t)r;
+		if (progress && now_s() - last > 0.5) {
+			last = now_s();
+			fprintf(stderr, "\r%s: %llu / %llu MiB", path, (unsigned long long)(total >> 20),
+				(unsigned long long)(fsize >> 20));
+		}
+	}
+	if (progress)
+		fprintf(stderr, "\r%s: %llu MiB done      \n", path, (unsigned long long)(total >> 20));
+	for (int k = 0; k < nalg; k++)
+		dipr_hash_final(ctx[k], out[k]);
+	*size = total;
+done:
+	for (int k = 0; k < 2; k++)
+		dipr_hash_free(ctx[k]);
+	free(buf);
+	if (fd > 0)
+		close(fd);
+	return rc;
+}
+
+/* Writes data to path durably and atomically (temp file, fsync, rename). */
+static int write_file_atomic(const char *path, const void *data, size_t n, mode_t mode)
+{
+	char tmp[4200];
+	int tn = snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+	if (tn < 0 || (size_t)tn >= sizeof tmp)
+		return cli_fail(2, "%s: path too long", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return cli_fail(2, "%s: cannot create: %s", tmp, strerror(errno));
+	if (write(fd, data, n) != (ssize_t)n || fsync(fd) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return cli_fail(2, "%s: write failed: %s", path, strerror(e));
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return cli_fail(2, "%s: cannot write: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+static const char *server_error(const dipr_buf *b)
+{
+	static char msg[512];
+	json_error_t err;
+	json_t *v = json_loadb((const char *)b->p, b->n, 0, &err);
+	const char *m = json_string_value(json_object_get(json_object_get(v, "error"), "message"));
+	snprintf(msg, sizeof msg, "%s", m ? m : "(no error message)");
+	json_decref(v);
+	return msg;
+}
+
+/* ---- attest ---- */
+
+int cmd_attest(int argc, char **argv)
+{
+	const char *server = NULL, *token = getenv("DIPR_TOKEN"), *alg = "sm3", *key = NULL, *outp = NULL,
+		   *records = NULL, *pos[CLI_MULTI_MAX];
+	int npos, nalg, status = 0;
+	dipr_hash_alg algs[2];
+	dipr_signer *signer = NULL;
+	char *holder = NULL;
+	cli_opt o[] = {{"--server", 1, &server}, {"--token", 1, &token}, {"--alg", 1, &alg}, {"--key", 1, &key},
+		       {"-o", 1, &outp}, {"--records", 1, &records}, {0}};
+	if (cli_parse(argc, argv, o, pos, &npos, CLI_MULTI_MAX) || cli_parse_algs(alg, algs, &nalg))
+		return 2;
+	if (!server || npos == 0)
+		return cli_fail(2, "usage: dipr attest FILE... --server URL [--token T] [--alg A] [--key K] [-o OUT]");
+	if (!token)
+		return cli_fail(2, "--token: missing (or set DIPR_TOKEN); create one with dipr token create");
+	if (records)
+		return cli_fail(2, "--records: record trees are not in this build yet (issue 3)");
+	if (outp && npos > 1)
+		return cli_fail(2, "-o: only with a single FILE (receipts otherwise go to FILE.tlog-proof)");
+	if (key) {
+		dipr_buf kb;
+		dipr_buf_init(&kb, 4096);
+		int rc = dipr_read_file(key, 4096, &kb);
+		while (!rc && kb.n && (kb.p[kb.n - 1] == '\n' || kb.p[kb.n - 1] == '\r'))
+			kb.n--;
+		if (!rc)
+			rc = dipr_signer_from_skey(&signer, (const char *)kb.p, kb.n);
+		if (kb.p)
+			OPENSSL_cleanse(kb.p, kb.cap);
+		dipr_buf_free(&kb);
+		if (rc || dipr_signer_vkey(signer, &holder))
+			return cli_fail(2, "--key %s: %s", key, dipr_errdetail());
+	}
+	char url[2048];
+	if (cli_url(url, sizeof url, server, "api/v1/evidence"))
+		return cli_fail(2, "--server: URL too long");
+	for (int i = 0; i < npos; i++) {
+		uint8_t d[2][DIPR_HASH_LEN];
+		uint64_t size;
+		char hex[65], rpath[4200];
+		if (cli_hash_file(pos[i], algs, nalg, d, &size)) {
+			status = 2;
+			continue;
+		}
+		json_t *digests = json_object();
+		for (int k = 0; k < nalg; k++) {
+			dipr_hex_encode(d[k], DIPR_HASH_LEN, hex);
+			json_object_set_new(digests, dipr_hash_name(algs[k]), json_string(hex));
+		}
+		json_t *req = json_pack("{s:O,s:I}", "digests", digests, "size", (json_int_t)size);
+		if (signer) {
+			dipr_buf line, sb;
+			uint8_t sig[80];
+			size_t siglen;
+			dipr_buf_init(&line, 4096);
+			dipr_buf_init(&sb, 256);
+			dipr__jcs_encode(digests, &line);
+			if (dipr_signer_sign_raw(signer, line.p, line.n, sig, &siglen) || dipr_b64_encode(sig, siglen, &sb)) {
+				dipr_buf_free(&line);
+				dipr_buf_free(&sb);
+				json_decref(req);
+				json_decref(digests);
+				status = cli_fail(2, "--key: signing failed");
+				continue;
+			}
+			json_object_set_new(req, "holder", json_string(holder));
+			json_object_set_new(req, "holder_sig", json_string((const char *)sb.p));
+			dipr_buf_free(&line);
+			dipr_buf_free(&sb);
+		}
+		json_decref(digests);
+		char *body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		dipr_buf resp;
+		long code = 0;
+		dipr_buf_init(&resp, DIPR_TLOG_PROOF_MAX);
+		int rc = cli_http("POST", url, token, body, strlen(body), "application/json", &code, &resp);
+		free(body);
+		if (rc) {
+			status = cli_fail(2, "%s: %s", pos[i], dipr_errdetail());
+			dipr_buf_free(&resp);
+			continue;
+		}
+		if (code != 200) {
+			status = cli_fail(2, "%s: server answered %ld: %s", pos[i], code, server_error(&resp));
+			dipr_buf_free(&resp);
+			continue;
+		}
+		/* Check the receipt is for what we sent before saving it. */
+		dipr_tlog_proof p;
+		memset(&p, 0, sizeof p);
+		if (dipr_tlog_proof_parse(resp.p, resp.n, &p) != 0) {
+			status = cli_fail(2, "%s: server sent an invalid receipt: %s", pos[i], dipr_errdetail());
+			dipr_buf_free(&resp);
+			continue;
+		}
+		json_error_t jerr;
+		json_t *entry = json_loadb((const char *)p.extra, p.extra_len, 0, &jerr);
+		bool match = entry != NULL;
+		for (int k = 0; k < nalg && match; k++) {
+			dipr_hex_encode(d[k], DIPR_HASH_LEN, hex);
+			const char *got = json_string_value(json_object_get(json_object_get(entry, "digests"), dipr_hash_name(algs[k])));
+			match = got && strcmp(got, hex) == 0;
+		}
+		json_decref(entry);
+		if (!match) {
+			status = cli_fail(2, "%s: the server's receipt is for a different entry", pos[i]);
+		} else {
+			snprintf(rpath, sizeof rpath, "%s.tlog-proof", pos[i]);
+			const char *dest = outp ? outp : rpath;
+			if (write_file_atomic(dest, resp.p, resp.n, 0644) == 0)
+				printf("%s: logged as entry %llu, receipt %s\n", pos[i], (unsigned long long)p.index, dest);
+			else
+				status = 2;
+		}
+		dipr_tlog_proof_free(&p);
+		dipr_buf_free(&resp);
+	}
+	dipr_signer_free(signer);
+	free(holder);
+	return status;
+}
+
+/* ---- verify ---- */
+
+typedef struct {
+	dipr_verifier *v[CLI_MULTI_MAX];
+	size_t n;
+} keyring;
+
+static void keyring_free(keyring *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		dipr_verifier_free(k->v[i]);
+	k->n = 0;
+}
+
+/* A --vkey is a vkey or a file of vkeys, one per line. */
+static int keyring_add(keyring *k, const char *arg)
+{
+	dipr_buf b;
+	dipr_buf_init(&b, 65536);
+	struct stat st;
+	const char *text = arg;
+	size_t len = strlen(arg);
+	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (dipr_read_file(arg, 65536, &b)) {
+			dipr_buf_free(&b);
+			return cli_fail(2, "--vkey %s: %s", arg, dipr_errdetail());
+		}
+		text = (const char *)b.p;
+		len = b.n;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < len && !rc;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t l = nl ? (size_t)(nl - (text + i)) : len - i;
+		size_t l2 = l;
+		while (l2 && (text[i + l2 - 1] == '\r' || text[i + l2 - 1] == ' '))
+			l2--;
+		if (l2) {
+			if (k->n >= CLI_MULTI_MAX)
+				rc = cli_fail(2, "--vkey: too many keys");
+			else if (dipr_verifier_from_vkey(&k->v[k->n], text + i, l2))
+				rc = cli_fail(2, "--vkey \"%.*s\": %s", (int)(l2 > 80 ? 80 : l2), text + i, dipr_errdetail());
+			else
+				k->n++;
+		}
+		i += l + 1;
+	}
+	dipr_buf_free(&b);
+	return rc;
+}
+
+static int fetch(const char *server, const char *path, dipr_buf *out, size_t max)
+{
+	char url[2048];
+	long code = 0;
+	dipr_buf_init(out, max);
+	if (cli_url(url, sizeof url, server, path))
+		return cli_fail(2, "--server: URL too long");
+	if (cli_http("GET", url, NULL, NULL, 0, NULL, &code, out))
+		return cli_fail(2, "%s", dipr_errdetail());
+	if (code != 200)
+		return cli_fail(2, "%s: server answered %ld: %s", url, code, server_error(out));
+	return 0;
+}
+
+static int keys_from_server(keyring *k, const char *server)
+{
+	dipr_buf b;
+	if (fetch(server, "log.json", &b, 65536)) {
+		dipr_buf_free(&b);
+		return 2;
+	}
+	json_error_t err;
+	json_t *v = json_loadb((const char *)b.p, b.n, 0, &err), *vk = json_object_get(v, "vkeys");
+	int rc = json_is_array(vk) && json_array_size(vk) ? 0 : cli_fail(2, "%s/log.json: no vkeys", server);
+	for (size_t i = 0; i < json_array_size(vk) && !rc; i++) {
+		const char *s = json_string_value(json_array_get(vk, i));
+		rc = s ? keyring_add(k, s) : cli_fail(2, "log.json: vkeys[%zu] is not a string", i);
+	}
+	json_decref(v);
+	dipr_buf_free(&b);
+	return rc;
+}
+
+/* Checks the file against the entry's digests and size. 0 match, 1 differs, 2 error. */
+static int check_file(const char *file, const uint8_t *entry, size_t n, char *msg, size_t cap)
+{
+	json_error_t err;
+	json_t *e = json_loadb((const char *)entry, n, 0, &err), *dg = json_object_get(e, "digests");
+	dipr_hash_alg algs[2];
+	const char *want[2];
+	int nalg = 0, rc = 0;
+	const char *k;
+	json_t *v;
+	if (!json_is_object(dg)) {
+		json_decref(e);
+		snprintf(msg, cap, "the receipt's entry has no digests (not an evidence entry)");
+		return 1;
+	}
+	json_object_foreach(dg, k, v) {
+		if (nalg < 2 && dipr_hash_parse(k, strlen(k), &algs[nalg]) == 0 && json_is_string(v))
+			want[nalg++] = json_string_value(v);
+	}
+	uint8_t d[2][DIPR_HASH_LEN];
+	uint64_t size;
+	if (nalg == 0) {
+		snprintf(msg, cap, "the receipt's entry has no sm3 or sha256 digest");
+		rc = 1;
+	} else if (cli_hash_file(file, algs, nalg, d, &size)) {
+		rc = 2;
+	} else {
+		for (int i = 0; i < nalg && !rc; i++) {
+			char hex[65];
+			dipr_hex_encode(d[i], DIPR_HASH_LEN, hex);
+			if (strcmp(hex, want[i]) != 0) {
+				snprintf(msg, cap, "file %s: %s digest %s differs from the attested %s", file,
+					 dipr_hash_name(algs[i]), hex, want[i]);
+				rc = 1;
+			}
+		}
+		json_t *sz = json_object_get(e, "size");
+		if (!rc && json_is_integer(sz) && (uint64_t)json_integer_value(sz) != size) {
+			snprintf(msg, cap, "file %s: size %llu differs from the attested %lld", file,
+				 (unsigned long long)size, (long long)json_integer_value(sz));
+			rc = 1;
+		}
+	}
+	json_decref(e);
+	return rc;
+}
+
+/* Checks that the receipt's checkpoint is a prefix of the server's latest. */
+static int check_server(const char *server, const dipr_checkpoint *cp, dipr_hash_alg alg, keyring *k,
+			char *msg, size_t cap, uint64_t *latest)
+{
+	dipr_buf b, pb;
+	size_t tl;
+	dipr_checkpoint now;
+	int rc = 0;
+	if (fetch(server, "checkpoint", &b, DIPR_NOTE_MAX)) {
+		dipr_buf_free(&b);
+		return 2;
+	}
+	if (dipr_note_verify(b.p, b.n, k->v, k->n, &tl) || dipr_checkpoint_parse(b.p, tl, &now) ||
+	    strcmp(now.origin, cp->origin) != 0) {
+		snprintf(msg, cap, "%s/checkpoint: not signed by the given keys for origin %s", server, cp->origin);
+		dipr_buf_free(&b);
+		return 1;
+	}
+	dipr_buf_free(&b);
+	*latest = now.size;
+	if (now.size < cp->size) {
+		snprintf(msg, cap, "the server's latest checkpoint (size %llu) is smaller than the receipt's (%llu): the log was rolled back",
+			 (unsigned long long)now.size, (unsigned long long)cp->size);
+		return 1;
+	}
+	uint8_t proof[DIPR_MERKLE_MAX_PROOF][DIPR_HASH_LEN];
+	size_t plen = 0;
+	if (cp->size > 0 && now.size > cp->size) {
+		char path[128];
+		snprintf(path, sizeof path, "api/v1/proof/consistency?from=%llu&to=%llu", (unsigned long long)cp->size,
+			 (unsigned long long)now.size);
+		if (fetch(server, path, &pb, 65536)) {
+			dipr_buf_free(&pb);
+			return 2;
+		}
+		json_error_t err;
+		json_t *v = json_loadb((const char *)pb.p, pb.n, 0, &err), *pr = json_object_get(v, "proof");
+		for (size_t i = 0; i < json_array_size(pr) && i < DIPR_MERKLE_MAX_PROOF && !rc; i++) {
+			const char *s = json_string_value(json_array_get(pr, i));
+			size_t n = 0;
+			if (!s || dipr_b64_decode(s, strlen(s), proof[i], DIPR_HASH_LEN, &n) || n != DIPR_HASH_LEN)
+				rc = 1;
+			plen = i + 1;
+		}
+		if (!json_is_array(pr) || json_array_size(pr) > DIPR_MERKLE_MAX_PROOF)
+			rc = 1;
+		json_decref(v);
+		dipr_buf_free(&pb);
+	}
+	if (rc || dipr_merkle_verify_consistency(alg, cp->size, now.size, cp->root, now.root,
+						 (const uint8_t(*)[DIPR_HASH_LEN])proof, plen)) {
+		snprintf(msg, cap, "the server's latest checkpoint (size %llu) is not consistent with the receipt's: the log forked",
+			 (unsigned long long)now.size);
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	const char *file = NULL, *server = NULL, *th = NULL, *vk[CLI_MULTI_MAX], *pos[1];
+	int nvk = 0, npos;
+	keyring k = {0};
+	dipr_buf b;
+	dipr_tlog_proof p;
+	dipr_checkpoint cp;
+	char msg[1024];
+	int rc = 0;
+	cli_opt o[] = {{"--file", 1, &file}, {"--server", 1, &server}, {"--tree-hash", 1, &th},
+		       {"--vkey", 1, NULL, vk, &nvk}, {0}};
+	if (cli_parse(argc, argv, o, pos, &npos, 1))
+		return 2;
+	if (npos != 1)
+		return cli_fail(2, "usage: dipr verify FILE.tlog-proof [--file F] [--vkey K]... [--server URL]");
+	for (int i = 0; i < nvk; i++)
+		if (keyring_add(&k, vk[i])) {
+			keyring_free(&k);
+			return 2;
+		}
+	bool tofu = false;
+	if (k.n == 0) {
+		if (!server)
+			return cli_fail(2, "--vkey: give the log's vkeys (dipr keys, /log.json), or --server to fetch them");
+		if (keys_from_server(&k, server))
+			return 2;
+		tofu = true;
+	}
+	dipr_buf_init(&b, DIPR_TLOG_PROOF_MAX);
+	memset(&p, 0, sizeof p);
+	if (dipr_read_file(pos[0], DIPR_TLOG_PROOF_MAX, &b)) {
+		rc = cli_fail(2, "%s", dipr_errdetail());
+		goto done;
+	}
+	if (b.n < 22 || memcmp(b.p, DIPR_TLOG_PROOF_HEADER, 22) != 0) {
+		rc = cli_fail(1, "%s: not a receipt: expected a c2sp.org/tlog-proof@v1 file (certificates and sample proofs are not in this build yet)",
+			      pos[0]);
+		goto done;
+	}
+	if (dipr_tlog_proof_parse(b.p, b.n, &p)) {
+		rc = cli_fail(1, "%s: malformed receipt: %s", pos[0], dipr_errdetail());
+		goto done;
+	}
+	if (!p.has_extra) {
+		rc = cli_fail(1, "%s: receipt has no entry (extra line)", pos[0]);
+		goto done;
+	}
+	/* The log's key name is its origin (C2SP tlog-checkpoint). */
+	const char *origin = dipr_verifier_name(k.v[0]);
+	dipr_hash_alg tried[2] = {DIPR_HASH_SHA256, DIPR_HASH_SM3}, alg = DIPR_HASH_SHA256;
+	int ntry = 2;
+	if (th) {
+		if (dipr_hash_parse(th, strlen(th), &tried[0])) {
+			rc = cli_fail(2, "--tree-hash: expected sha256 or sm3");
+			goto done;
+		}
+		ntry = 1;
+	}
+	size_t tl;
+	if (dipr_note_verify(p.note, p.note_len, k.v, k.n, &tl)) {
+		rc = cli_fail(1, "%s: checkpoint signature: not signed by every given key (%s)", pos[0],
+			      dipr_errdetail()[0] ? dipr_errdetail() : "wrong key or changed checkpoint");
+		goto done;
+	}
+	int vr = DIPR_EVERIFY;
+	for (int i = 0; i < ntry && vr; i++) {
+		alg = tried[i];
+		vr = dipr_tlog_proof_verify(&p, alg, k.v, k.n, origin, &cp);
+	}
+	if (vr) {
+		rc = cli_fail(1, "%s: inclusion proof: entry %llu is not in the signed tree (changed entry, index or proof)",
+			      pos[0], (unsigned long long)p.index);
+		goto done;
+	}
+	printf("receipt: entry %llu of %s, in the signed checkpoint of size %llu (%s tree)%s\n",
+	       (unsigned long long)p.index, cp.origin, (unsigned long long)cp.size, dipr_hash_name(alg),
+	       tofu ? " [keys fetched from the server itself: pin them with --vkey]" : "");
+	if (file) {
+		int fr = check_file(file, p.extra, p.extra_len, msg, sizeof msg);
+		if (fr) {
+			rc = fr == 1 ? cli_fail(1, "%s: %s", pos[0], msg) : 2;
+			goto done;
+		}
+		printf("file: %s matches the attested digests and size\n", file);
+	}
+	if (server) {
+		uint64_t latest = 0;
+		int sr = check_server(server, &cp, alg, &k, msg, sizeof msg, &latest);
+		if (sr) {
+			rc = sr == 1 ? cli_fail(1, "%s: %s", pos[0], msg) : 2;
+			goto done;
+		}
+		printf("server: latest checkpoint (size %llu) is consistent with the receipt's\n", (unsigned long long)latest);
+	}
+	printf("OK\n");
+done:
+	dipr_tlog_proof_free(&p);
+	dipr_buf_free(&b);
+	keyring_free(&k);
+	return rc;
+}
+
+/* ---- audit ---- */
+
+typedef struct {
+	dipr_store *store;   /* --dir */
+	const char *server;  /* --server */
+	dipr_hash_alg alg;
+	char where[160];
+	int bad;
+} audit_src;
+
+static int src_bundle(audit_src *s, uint64_t n, unsigned width, dipr_buf *out)
+{
+	if (s->store)
+		return dipr_store_entries_bundle(s->store, n * 256, width, out) ? cli_fail(1, "audit: entries %llu..: %s",
+			(unsigned long long)(n * 256), dipr_errdetail()[0] ? dipr_errdetail() : "missing") : 0;
+	char path[128];
+	dipr_tile_id t = {DIPR_TILE_ENTRIES, n, width};
+	dipr_tile_path_format(&t, path, sizeof path);
+	dipr_buf b;
+	if (fetch(s->server, path, &b, 256 * (DIPR_ENTRY_MAX + 2))) {
+		dipr_buf_free(&b);
+		return 2;
+	}
+	int rc = dipr_buf_add(out, b.p, b.n);
+	dipr_buf_free(&b);
+	return rc ? 2 : 0;
+}
+
+static int src_tile(audit_src *s, const dipr_tile_id *t, uint8_t *out, unsigned *width)
+{
+	if (s->store) {
+		int rc = dipr_store_tile_read(s->store, t->level, t->index, out, width);
+		return rc ? cli_fail(1, "audit: tile %d/%llu missing from the database", t->level,
+				     (unsigned long long)t->index) : 0;
+	}
+	char path[128];
+	dipr_tile_path_format(t, path, sizeof path);
+	dipr_buf b;
+	if (fetch(s->server, path, &b, DIPR_TILE_WIDTH * DIPR_HASH_LEN)) {
+		dipr_buf_free(&b);
+		return 2;
+	}
+	if (b.n % DIPR_HASH_LEN || b.n == 0) {
+		dipr_buf_free(&b);
+		return cli_fail(1, "audit: %s: %zu bytes is not a whole number of hashes", path, b.n);
+	}
+	memcpy(out, b.p, b.n);
+	*width = (unsigned)(b.n / DIPR_HASH_LEN);
+	dipr_buf_free(&b);
+	return 0;
+}
+
+static int compare_tile(audit_src *s, const dipr_tile_id *t, const uint8_t (*hashes)[DIPR_HASH_LEN])
+{
+	uint8_t *data = malloc(DIPR_TILE_WIDTH * DIPR_HASH_LEN);
+	unsigned width = 0;
+	int rc = data ? src_tile(s, t, data, &width) : 2;
+	/* The database keeps the widest version; the server serves exactly
+	 * the width asked for. Either way the first t->width hashes count. */
+	if (!rc && width < t->width)
+		rc = cli_fail(1, "audit: tile %d/%llu holds %u hashes, the tree needs %u", t->level,
+			      (unsigned long long)t->index, width, t->width);
+	for (unsigned i = 0; !rc && i < t->width; i++)
+		if (memcmp(data + (size_t)i * DIPR_HASH_LEN, hashes[i], DIPR_HASH_LEN) != 0)
+			rc = cli_fail(1, "audit: tile %d/%llu hash %u differs from the one recomputed from the entries%s",
+				      t->level, (unsigned long long)t->index, i,
+				      t->level == 0 ? " (that entry or the tile was changed)" : "");
+	free(data);
+	return rc;
+}
+
+static int audit_emit(void *ctx, const dipr_tile_id *t, const uint8_t (*hashes)[DIPR_HASH_LEN])
+{
+	return compare_tile(ctx, t, hashes) ? DIPR_EVERIFY : 0;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	const char *dir = NULL, *server = NULL, *vk[CLI_MULTI_MAX], *pos[1];
+	int nvk = 0, npos, rc = 0;
+	keyring k = {0};
+	audit_src src = {0};
+	dipr_buf note;
+	dipr_checkpoint cp;
+	size_t tl;
+	uint64_t tree_size = 0;
+	dipr_tree_edge *edge = NULL;
+	char val[1024];
+	cli_opt o[] = {{"--dir", 1, &dir}, {"--server", 1, &server}, {"--vkey", 1, NULL, vk, &nvk}, {0}};
+	if (cli_parse(argc, argv, o, pos, &npos, 0))
+		return 2;
+	if (!dir == !server)
+		return cli_fail(2, "usage: dipr audit --dir D | --server URL [--vkey K]...");
+	dipr_buf_init(&note, DIPR_NOTE_MAX);
+	for (int i = 0; i < nvk; i++)
+		if (keyring_add(&k, vk[i])) {
+			rc = 2;
+			goto done;
+		}
+	if (dir) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/dipr.db", dir);
+		if (access(path, F_OK) != 0 || dipr_store_open(&src.store, path, 0)) {
+			rc = cli_fail(2, "--dir %s: not a dipr data directory", dir);
+			goto done;
+		}
+		if (dipr_store_meta_get(src.store, "tree_hash", val, sizeof val) ||
+		    dipr_hash_parse(val, strlen(val), &src.alg)) {
+			rc = cli_fail(1, "audit: %s: tree_hash setting missing or invalid", dir);
+			goto done;
+		}
+		if (k.n == 0) {
+			const char *names[] = {"vkey_ed25519", "vkey_sm2"};
+			for (int i = 0; i < 2; i++)
+				if (dipr_store_meta_get(src.store, names[i], val, sizeof val) || keyring_add(&k, val)) {
+					rc = cli_fail(1, "audit: %s: %s missing", dir, names[i]);
+					goto done;
+				}
+		}
+		uint64_t cs;
+		if (dipr_store_checkpoint_get(src.store, &note, &cs)) {
+			rc = cli_fail(1, "audit: %s: no checkpoint stored", dir);
+			goto done;
+		}
+		dipr_store_tree_size(src.store, &tree_size);
+	} else {
+		src.server = server;
+		dipr_buf lj;
+		if (fetch(server, "log.json", &lj, 65536)) {
+			dipr_buf_free(&lj);
+			rc = 2;
+			goto done;
+		}
+		json_error_t err;
+		json_t *v = json_loadb((const char *)lj.p, lj.n, 0, &err);
+		const char *th = json_string_value(json_object_get(v, "tree_hash"));
+		int bad = !th || dipr_hash_parse(th, strlen(th), &src.alg);
+		json_decref(v);
+		dipr_buf_free(&lj);
+		if (bad) {
+			rc = cli_fail(1, "audit: %s/log.json: tree_hash missing or invalid", server);
+			goto done;
+		}
+		if (k.n == 0 && keys_from_server(&k, server)) {
+			rc = 2;
+			goto done;
+		}
+		dipr_buf_free(&note);
+		if (fetch(server, "checkpoint", &note, DIPR_NOTE_MAX)) {
+			rc = 2;
+			goto done;
+		}
+	}
+	if (dipr_note_verify(note.p, note.n, k.v, k.n, &tl) || dipr_checkpoint_parse(note.p, tl, &cp)) {
+		rc = cli_fail(1, "audit: checkpoint: signature does not verify with the log's keys");
+		goto done;
+	}
+	if (strcmp(cp.origin, dipr_verifier_name(k.v[0])) != 0) {
+		rc = cli_fail(1, "audit: checkpoint origin %s differs from the key name %s", cp.origin, dipr_verifier_name(k.v[0]));
+		goto done;
+	}
+	if (server)
+		tree_size = cp.size;
+	if (cp.size > tree_size) {
+		rc = cli_fail(1, "audit: checkpoint size %llu exceeds the %llu stored entries", (unsigned long long)cp.size,
+			      (unsigned long long)tree_size);
+		goto done;
+	}
+	edge = malloc(sizeof *edge);
+	if (!edge) {
+		rc = 2;
+		goto done;
+	}
+	dipr_tree_edge_init(edge, src.alg);
+	uint8_t root_at_cp[DIPR_HASH_LEN];
+	dipr_merkle_empty_root(src.alg, root_at_cp);
+	bool progress = isatty(2) && tree_size > 1000000;
+	for (uint64_t n = 0; n * 256 < tree_size; n++) {
+		unsigned width = tree_size - n * 256 >= 256 ? 256 : (unsigned)(tree_size - n * 256);
+		dipr_buf bundle;
+		dipr_buf_init(&bundle, 256 * (DIPR_ENTRY_MAX + 2));
+		if ((rc = src_bundle(&src, n, width, &bundle))) {
+			dipr_buf_free(&bundle);
+			goto done;
+		}
+		size_t off = 0;
+		for (unsigned i = 0; i < width; i++) {
+			uint64_t idx = n * 256 + i;
+			if (off + 2 > bundle.n || off + 2 + dipr__get_u16be(bundle.p + off) > bundle.n) {
+				dipr_buf_free(&bundle);
+				rc = cli_fail(1, "audit: entry bundle %llu is truncated at entry %llu", (unsigned long long)n,
+					      (unsigned long long)idx);
+				goto done;
+			}
+			size_t len = dipr__get_u16be(bundle.p + off);
+			const uint8_t *e = bundle.p + off + 2;
+			off += 2 + len;
+			/* Entries must be canonical JSON, or leaf hashes could not be
+			 * recomputed by other verifiers from the parsed values. */
+			json_t *jv = NULL;
+			dipr_buf canon;
+			dipr_buf_init(&canon, DIPR_ENTRY_MAX);
+			int bad = dipr__json_parse(e, len, 16, "entry", &jv) || dipr__jcs_encode(jv, &canon) ||
+				  canon.n != len || memcmp(canon.p, e, len) != 0;
+			json_decref(jv);
+			dipr_buf_free(&canon);
+			if (bad) {
+				dipr_buf_free(&bundle);
+				rc = cli_fail(1, "audit: entry %llu is not canonical JSON", (unsigned long long)idx);
+				goto done;
+			}
+			uint8_t leaf[DIPR_HASH_LEN];
+			dipr_merkle_leaf_hash(src.alg, e, len, leaf);
+			if (dipr_tree_edge_append(edge, leaf, audit_emit, &src)) {
+				dipr_buf_free(&bundle);
+				rc = 1;
+				goto done;
+			}
+			if (edge->size == cp.size)
+				dipr_tree_edge_root(edge, root_at_cp);
+		}
+		if (off != bundle.n) {
+			dipr_buf_free(&bundle);
+			rc = cli_fail(1, "audit: entry bundle %llu has trailing bytes", (unsigned long long)n);
+			goto done;
+		}
+		dipr_buf_free(&bundle);
+		if (progress && n % 1024 == 0)
+			fprintf(stderr, "\raudit: %llu / %llu entries", (unsigned long long)edge->size, (unsigned long long)tree_size);
+	}
+	if (progress)
+		fputc('\n', stderr);
+	for (int lv = 0; lv < DIPR_TILE_MAX_LEVELS; lv++) {
+		if (!edge->count[lv])
+			continue;
+		dipr_tile_id t = {lv, (edge->size >> (8 * lv)) / DIPR_TILE_WIDTH, edge->count[lv]};
+		if ((rc = compare_tile(&src, &t, (const uint8_t(*)[DIPR_HASH_LEN])edge->hashes[lv])))
+			goto done;
+	}
+	if (memcmp(root_at_cp, cp.root, DIPR_HASH_LEN) != 0) {
+		rc = cli_fail(1, "audit: the root recomputed from the entries at size %llu differs from the signed checkpoint",
+			      (unsigned long long)cp.size);
+		goto done;
+	}
+	printf("audit: OK: %llu entries recomputed, every tile matches, checkpoint of size %llu verified (%zu signatures)\n",
+	       (unsigned long long)tree_size, (unsigned long long)cp.size, k.n);
+done:
+	free(edge);
+	dipr_buf_free(&note);
+	keyring_free(&k);
+	dipr_store_close(src.store);
+	return rc;
+}

@@ -1,0 +1,420 @@
+/* main.c — the dipr command (DESIGN.md "Command line").
+ * Exit status: 0 ok/verified, 1 verification failed, 2 usage or input
+ * error.  Errors are one line on stderr naming the input, the field and
+ * what was expected. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "jcs.h"
+#include "cli/cli.h"
+#include "cli/http.h"
+#include "log/log.h"
+#include "server/server.h"
+
+const char *cli_cmd = "dipr";
+
+int cli_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cli_cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+/* ---- option parsing: --name VALUE or --name=VALUE; repeatable ---- */
+
+int cli_parse(int argc, char **argv, cli_opt *opts, const char **pos, int *npos, int maxpos)
+{
+	*npos = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-' || strcmp(a, "-") == 0) {
+			if (*npos >= maxpos)
+				return cli_fail(2, "unexpected argument \"%s\"", a);
+			pos[(*npos)++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			for (i++; i < argc; i++) {
+				if (*npos >= maxpos)
+					return cli_fail(2, "unexpected argument \"%s\"", argv[i]);
+				pos[(*npos)++] = argv[i];
+			}
+			break;
+		}
+		const char *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		cli_opt *o = opts;
+		for (; o->name; o++)
+			if (strlen(o->name) == nlen && strncmp(o->name, a, nlen) == 0)
+				break;
+		if (!o->name)
+			return cli_fail(2, "unknown option %.*s (see dipr help)", (int)nlen, a);
+		if (!o->has_arg) {
+			if (eq)
+				return cli_fail(2, "option %s takes no value", o->name);
+			*o->flag = 1;
+			continue;
+		}
+		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		if (!v)
+			return cli_fail(2, "option %s needs a value", o->name);
+		if (o->nvals) {
+			if (*o->nvals >= CLI_MULTI_MAX)
+				return cli_fail(2, "option %s given too often", o->name);
+			o->vals[(*o->nvals)++] = v;
+		} else {
+			*o->val = v;
+		}
+	}
+	return 0;
+}
+
+/* ---- init / keys / user / token ---- */
+
+static int cmd_init(int argc, char **argv)
+{
+	const char *dir = "data", *origin = NULL, *th = "sha256", *db = NULL, *pos[1];
+	int npos;
+	cli_opt o[] = {{"--dir", 1, &dir}, {"--origin", 1, &origin}, {"--tree-hash", 1, &th}, {"--db", 1, &db}, {0}};
+	if (cli_parse(argc, argv, o, pos, &npos, 0))
+		return 2;
+	dipr_hash_alg alg;
+	if (dipr_hash_parse(th, strlen(th), &alg))
+		return cli_fail(2, "--tree-hash: %s", dipr_errdetail());
+	if (db && strncmp(db, "sqlite:", 7) != 0)
+		return cli_fail(2, "--db %s: only the embedded SQLite store is available in this build (PostgreSQL is planned)", db);
+	char def_origin[300];
+	if (!origin) {
+		char host[256] = "localhost";
+		gethostname(host, sizeof host - 1);
+		snprintf(def_origin, sizeof def_origin, "%s/dipr", host);
+		origin = def_origin;
+	}
+	char *vkeys = NULL;
+	int rc = dipr_log_init(dir, origin, alg, &vkeys);
+	if (rc)
+		return cli_fail(2, "init: %s", dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
+	printf("created %s for log %s (tree hash %s)\nvkeys:\n%s", dir, origin, th, vkeys);
+	free(vkeys);
+	return 0;
+}
+
+static int open_store(const char *dir, dipr_store **s)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/dipr.db", dir);
+	if (access(path, F_OK) != 0)
+		return cli_fail(2, "%s: not a dipr data directory (run dipr init --dir %s)", dir, dir);
+	if (dipr_store_open(s, path, 0))
+		return cli_fail(2, "%s: %s", path, dipr_errdetail());
+	return 0;
+}
+
+static int cmd_keys(int argc, char **argv)
+{
+	const char *dir = "data", *pos[1];
+	int npos;
+	cli_opt o[] = {{"--dir", 1, &dir}, {0}};
+	dipr_store *s;
+	char v[1024];
+	if (cli_parse(argc, argv, o, pos, &npos, 0) || open_store(dir, &s))
+		return 2;
+	const char *keys[] = {"vkey_ed25519", "vkey_sm2"};
+	for (int i = 0; i < 2; i++) {
+		if (dipr_store_meta_get(s, keys[i], v, sizeof v)) {
+			dipr_store_close(s);
+			return cli_fail(2, "%s: no %s recorded", dir, keys[i]);
+		}
+		printf("%s\n", v);
+	}
+	dipr_store_close(s);
+	return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+	const char *dir = "data", *role = NULL, *pos[2];
+	int npos;
+	cli_opt o[] = {{"--dir", 1, &dir}, {"--role", 1, &role}, {0}};
+	dipr_store *s;
+	if (cli_parse(argc, argv, o, pos, &npos, 2))
+		return 2;
+	if (npos != 2 || strcmp(pos[0], "add") != 0)
+		return cli_fail(2, "usage: dipr user add NAME --role applicant|examiner|admin [--dir D]");
+	if (!role || (strcmp(role, "applicant") && strcmp(role, "examiner") && strcmp(role, "admin")))
+		return cli_fail(2, "--role: expected applicant, examiner or admin");
+	size_t n = strlen(pos[1]);
+	if (n == 0 || n > 64 || !dipr__utf8_valid((const uint8_t *)pos[1], n) || strpbrk(pos[1], " \t\r\n"))
+		return cli_fail(2, "user name \"%s\": expected 1-64 characters of UTF-8 without spaces", pos[1]);
+	if (open_store(dir, &s))
+		return 2;
+	int rc = dipr_store_account_add(s, pos[1], role, NULL);
+	dipr_store_close(s);
+	if (rc)
+		return cli_fail(2, "user add: %s", dipr_errdetail());
+	printf("added %s (%s)\n", pos[1], role);
+	return 0;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	const char *dir = "data", *user = NULL, *pos[1];
+	int npos;
+	cli_opt o[] = {{"--dir", 1, &dir}, {"--user", 1, &user}, {0}};
+	dipr_store *s;
+	dipr_account a;
+	if (cli_parse(argc, argv, o, pos, &npos, 1))
+		return 2;
+	if (npos != 1 || strcmp(pos[0], "create") != 0 || !user)
+		return cli_fail(2, "usage: dipr token create --user NAME [--dir D]");
+	if (open_store(dir, &s))
+		return 2;
+	if (dipr_store_account_get(s, user, &a)) {
+		dipr_store_close(s);
+		return cli_fail(2, "--user %s: no such account (dipr user add)", user);
+	}
+	/* 256 random bits; stored as SHA-256 only, so the database never
+	 * holds a usable token. (A slow KDF adds nothing at this entropy.) */
+	uint8_t raw[32], hash[32];
+	char tok[5 + 65];
+	memcpy(tok, "dipr_", 5);
+	if (dipr_random(raw, sizeof raw)) {
+		dipr_store_close(s);
+		return cli_fail(2, "token: no randomness");
+	}
+	dipr_hex_encode(raw, sizeof raw, tok + 5);
+	dipr_hash(DIPR_HASH_SHA256, tok, strlen(tok), hash);
+	int rc = dipr_store_token_add(s, a.id, hash);
+	dipr_store_close(s);
+	OPENSSL_cleanse(raw, sizeof raw);
+	if (rc)
+		return cli_fail(2, "token create: %s", dipr_errdetail());
+	printf("%s\n", tok);
+	OPENSSL_cleanse(tok, sizeof tok);
+	return 0;
+}
+
+/* ---- serve ---- */
+
+static int cmd_serve(int argc, char **argv)
+{
+	const char *dir = "data", *listen = "127.0.0.1:8080", *db = NULL, *threads = "2", *pos[1];
+	int npos;
+	cli_opt o[] = {{"--dir", 1, &dir}, {"--listen", 1, &listen}, {"--db", 1, &db}, {"--threads", 1, &threads}, {0}};
+	dipr_log *log = NULL;
+	dipr_server *srv = NULL;
+	uint64_t nthreads;
+	if (cli_parse(argc, argv, o, pos, &npos, 0))
+		return 2;
+	if (db && strncmp(db, "sqlite:", 7) != 0)
+		return cli_fail(2, "--db %s: only the embedded SQLite store is available in this build", db);
+	if (dipr_parse_u64(threads, strlen(threads), 64, &nthreads) || nthreads == 0)
+		return cli_fail(2, "--threads: expected 1..64");
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* threads inherit: only sigwait sees them */
+	signal(SIGPIPE, SIG_IGN);
+	int rc = dipr_log_open(&log, dir);
+	if (rc == DIPR_EFORK)
+		return cli_fail(2, "%s: refusing to serve: %s", dir, dipr_errdetail());
+	if (rc)
+		return cli_fail(2, "%s: %s", dir, dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
+	if ((rc = dipr_log_start(log)) || (rc = dipr_server_start(&srv, log, listen, (unsigned)nthreads))) {
+		cli_fail(2, "serve: %s", dipr_errdetail());
+		dipr_log_close(log);
+		return 2;
+	}
+	char host[64];
+	snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
+	dipr_cp *cp = dipr_log_checkpoint(log);
+	printf("dipr %s: log %s (%s tree, %llu entries)\nvkeys:\n%sserving http://%s:%u/\n", DIPR_VERSION,
+	       dipr_log_origin(log), dipr_hash_name(dipr_log_tree_alg(log)), (unsigned long long)cp->size,
+	       dipr_log_vkeys(log), host, dipr_server_port(srv));
+	dipr_cp_release(cp);
+	fflush(stdout);
+	int sig = 0;
+	sigwait(&set, &sig);
+	fprintf(stderr, "dipr: signal %d, finishing queued submissions\n", sig);
+	dipr_log_stop(log);        /* answers every waiter */
+	dipr_server_stop(srv);     /* then the HTTP threads */
+	dipr_log_close(log);
+	return 0;
+}
+
+/* ---- hash ---- */
+
+int cli_parse_algs(const char *s, dipr_hash_alg *algs, int *n)
+{
+	*n = 0;
+	while (*s) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		dipr_hash_alg a;
+		if (dipr_hash_parse(s, len, &a) || *n >= 2 || (*n == 1 && algs[0] == a))
+			return cli_fail(2, "--alg \"%s\": expected sm3, sha256 or sm3,sha256", s);
+		algs[(*n)++] = a;
+		s += len + (comma ? 1 : 0);
+	}
+	return *n ? 0 : cli_fail(2, "--alg: expected sm3, sha256 or sm3,sha256");
+}
+
+static int cmd_hash(int argc, char **argv)
+{
+	const char *alg = "sm3", *records = NULL, *pos[CLI_MULTI_MAX];
+	int npos, nalg;
+	dipr_hash_alg algs[2];
+	cli_opt o[] = {{"--alg", 1, &alg}, {"--records", 1, &records}, {0}};
+	if (cli_parse(argc, argv, o, pos, &npos, CLI_MULTI_MAX) || cli_parse_algs(alg, algs, &nalg))
+		return 2;
+	if (records)
+		return cli_fail(2, "--records: record trees are not in this build yet (issue 3)");
+	if (npos == 0)
+		return cli_fail(2, "usage: dipr hash FILE... [--alg sm3|sha256|sm3,sha256] (- for stdin)");
+	int status = 0;
+	for (int i = 0; i < npos; i++) {
+		uint8_t d[2][DIPR_HASH_LEN];
+		uint64_t size;
+		if (cli_hash_file(pos[i], algs, nalg, d, &size)) {
+			status = 2;
+			continue;
+		}
+		for (int k = 0; k < nalg; k++) {
+			char hex[65];
+			dipr_hex_encode(d[k], DIPR_HASH_LEN, hex);
+			/* sha256sum's layout; with two algorithms each line is tagged. */
+			if (nalg > 1)
+				printf("%s:", dipr_hash_name(algs[k]));
+			printf("%s  %s\n", hex, pos[i]);
+		}
+	}
+	return status;
+}
+
+/* ---- tlog verify-inclusion / verify-consistency ---- */
+
+static int decode_hash(const char *what, const char *b64, uint8_t out[DIPR_HASH_LEN])
+{
+	size_t n;
+	if (dipr_b64_decode(b64, strlen(b64), out, DIPR_HASH_LEN, &n) || n != DIPR_HASH_LEN)
+		return cli_fail(2, "%s: expected base64 of 32 bytes", what);
+	return 0;
+}
+
+static int cmd_tlog(int argc, char **argv)
+{
+	const char *index = NULL, *size = NULL, *leaf = NULL, *root = NULL, *size1 = NULL, *size2 = NULL,
+		   *root1 = NULL, *root2 = NULL, *th = "sha256", *proofs[CLI_MULTI_MAX], *pos[1];
+	int nproof = 0, npos;
+	cli_opt o[] = {{"--index", 1, &index},   {"--size", 1, &size},     {"--leaf-hash", 1, &leaf},
+		       {"--root", 1, &root},     {"--size1", 1, &size1},   {"--size2", 1, &size2},
+		       {"--root1", 1, &root1},   {"--root2", 1, &root2},   {"--tree-hash", 1, &th},
+		       {"--proof", 1, NULL, proofs, &nproof}, {0}};
+	if (cli_parse(argc, argv, o, pos, &npos, 1))
+		return 2;
+	dipr_hash_alg alg;
+	if (dipr_hash_parse(th, strlen(th), &alg))
+		return cli_fail(2, "--tree-hash: expected sha256 or sm3");
+	if (nproof > DIPR_MERKLE_MAX_PROOF)
+		return cli_fail(2, "--proof: at most %d hashes", DIPR_MERKLE_MAX_PROOF);
+	uint8_t proof[CLI_MULTI_MAX][DIPR_HASH_LEN];
+	for (int i = 0; i < nproof; i++)
+		if (decode_hash("--proof", proofs[i], proof[i]))
+			return 2;
+	uint64_t a, b;
+	uint8_t h1[DIPR_HASH_LEN], h2[DIPR_HASH_LEN];
+	if (npos == 1 && strcmp(pos[0], "verify-inclusion") == 0) {
+		if (!index || !size || !leaf || !root)
+			return cli_fail(2, "usage: dipr tlog verify-inclusion --index N --size N --leaf-hash B64 --root B64 [--proof B64]...");
+		if (dipr_parse_u64(index, strlen(index), UINT64_MAX, &a) || dipr_parse_u64(size, strlen(size), UINT64_MAX, &b))
+			return cli_fail(2, "--index, --size: expected decimal numbers");
+		if (decode_hash("--leaf-hash", leaf, h1) || decode_hash("--root", root, h2))
+			return 2;
+		if (dipr_merkle_verify_inclusion(alg, a, b, h1, (const uint8_t(*)[DIPR_HASH_LEN])proof, (size_t)nproof, h2))
+			return cli_fail(1, "inclusion proof does not verify: leaf %s is not at index %s of the tree of size %s with that root",
+					leaf, index, size);
+		printf("inclusion verified: index %s in tree of size %s\n", index, size);
+		return 0;
+	}
+	if (npos == 1 && strcmp(pos[0], "verify-consistency") == 0) {
+		if (!size1 || !size2 || !root1 || !root2)
+			return cli_fail(2, "usage: dipr tlog verify-consistency --size1 N --size2 N --root1 B64 --root2 B64 [--proof B64]...");
+		if (dipr_parse_u64(size1, strlen(size1), UINT64_MAX, &a) || dipr_parse_u64(size2, strlen(size2), UINT64_MAX, &b))
+			return cli_fail(2, "--size1, --size2: expected decimal numbers");
+		if (decode_hash("--root1", root1, h1) || decode_hash("--root2", root2, h2))
+			return 2;
+		if (dipr_merkle_verify_consistency(alg, a, b, h1, h2, (const uint8_t(*)[DIPR_HASH_LEN])proof, (size_t)nproof))
+			return cli_fail(1, "consistency proof does not verify: the tree of size %s is not a prefix of the tree of size %s with those roots",
+					size1, size2);
+		printf("consistency verified: size %s is a prefix of size %s\n", size1, size2);
+		return 0;
+	}
+	return cli_fail(2, "usage: dipr tlog verify-inclusion|verify-consistency ...");
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: dipr COMMAND [options]\n"
+	      "  init    [--dir D] [--origin O] [--tree-hash sha256|sm3]      create a data dir and keys\n"
+	      "  serve   [--dir D] [--listen ADDR:PORT] [--threads N]          run the server\n"
+	      "  keys    [--dir D]                                            print the vkeys\n"
+	      "  hash    FILE... [--alg sm3|sha256|sm3,sha256]                digests, like sha256sum\n"
+	      "  attest  FILE... --server URL [--token T] [--alg A] [--key K] [-o OUT]\n"
+	      "  verify  FILE.tlog-proof [--file F] [--vkey K]... [--server URL]\n"
+	      "  tlog    verify-inclusion|verify-consistency ...               low-level proof checks\n"
+	      "  audit   --dir D | --server URL [--vkey K]...                 recompute the tree, check signatures\n"
+	      "  user    add NAME --role applicant|examiner|admin [--dir D]\n"
+	      "  token   create --user NAME [--dir D]\n"
+	      "exit status: 0 ok, 1 verification failed, 2 usage or input error\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *c = argv[1];
+	static char cmdname[64];
+	snprintf(cmdname, sizeof cmdname, "dipr %s", c);
+	cli_cmd = cmdname;
+	argc -= 2;
+	argv += 2;
+	if (!strcmp(c, "init")) return cmd_init(argc, argv);
+	if (!strcmp(c, "serve")) return cmd_serve(argc, argv);
+	if (!strcmp(c, "keys")) return cmd_keys(argc, argv);
+	if (!strcmp(c, "user")) return cmd_user(argc, argv);
+	if (!strcmp(c, "token")) return cmd_token(argc, argv);
+	if (!strcmp(c, "hash")) return cmd_hash(argc, argv);
+	if (!strcmp(c, "tlog")) return cmd_tlog(argc, argv);
+	if (!strcmp(c, "attest")) return cmd_attest(argc, argv);
+	if (!strcmp(c, "verify")) return cmd_verify(argc, argv);
+	if (!strcmp(c, "audit")) return cmd_audit(argc, argv);
+	if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(c, "--version") || !strcmp(c, "version")) {
+		printf("dipr %s\n", DIPR_VERSION);
+		return 0;
+	}
+	cli_cmd = "dipr";
+	cli_fail(2, "unknown command \"%s\"", c);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,858 @@
+/* log.c — data directory, start-up checks and the sequencer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "jcs.h"
+#include "log/log.h"
+
+#define CACHE_SLOTS 1024 /* 8 MiB of full tiles */
+
+typedef struct {
+	int level;
+	uint64_t index;
+	bool used;
+	uint8_t data[DIPR_TILE_WIDTH * DIPR_HASH_LEN];
+} cache_slot;
+
+struct dipr_log {
+	char dir[4096];
+	char origin[DIPR_KEY_NAME_MAX + 1];
+	dipr_hash_alg alg;
+	dipr_signer *signers[2];
+	dipr_verifier *verifiers[2];
+	char *vkeys;
+	dipr_store *wstore; /* the sequencer's connection */
+	dipr_tree_edge edge;
+	int64_t last_time;
+
+	pthread_mutex_t mu; /* queue, cp, flags */
+	pthread_cond_t cv;
+	dipr_log_req *head, *tail;
+	size_t queued;
+	bool stopping, failed, running;
+	pthread_t thread;
+	dipr_cp *cp;
+
+	pthread_mutex_t cache_mu;
+	cache_slot *cache;
+	dipr_log_stats stats;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int dipr_read_file(const char *path, size_t max, dipr_buf *out)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+	if (fd < 0)
+		return dipr__err(DIPR_EIO, "%s: cannot open: %s", path, strerror(errno));
+	for (;;) {
+		uint8_t tmp[65536];
+		ssize_t r = read(fd, tmp, sizeof tmp);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = dipr__err(DIPR_EIO, "%s: read failed: %s", path, strerror(errno));
+			break;
+		}
+		if (r == 0)
+			break;
+		if (out->n + (size_t)r > max) {
+			rc = dipr__err(DIPR_ERANGE, "%s: larger than the limit of %zu bytes", path, max);
+			break;
+		}
+		if ((rc = dipr_buf_add(out, tmp, (size_t)r)))
+			break;
+	}
+	if (fd > 0)
+		close(fd);
+	return rc;
+}
+
+void dipr_cp_release(dipr_cp *cp)
+{
+	if (cp && atomic_fetch_sub(&cp->refs, 1) == 1)
+		free(cp);
+}
+
+static dipr_cp *cp_ref(dipr_cp *cp)
+{
+	if (cp)
+		atomic_fetch_add(&cp->refs, 1);
+	return cp;
+}
+
+void dipr_log_req_clear(dipr_log_req *r)
+{
+	if (r->entry)
+		json_decref(r->entry);
+	free(r->meta);
+	free(r->entry_bytes);
+	dipr_cp_release(r->cp);
+	r->entry = NULL;
+	r->meta = NULL;
+	r->entry_bytes = NULL;
+	r->cp = NULL;
+}
+
+/* ---- reading hashes: shared cache of full tiles, then the store ---- */
+
+typedef struct {
+	dipr_log *log;
+	dipr_store *store;
+} reader_ctx;
+
+static size_t slot_of(int level, uint64_t index)
+{
+	uint64_t h = (index ^ ((uint64_t)level << 56)) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 32) % CACHE_SLOTS;
+}
+
+/* Fetches tile (level, index) into data; *width = stored width. */
+static int get_tile(dipr_log *l, dipr_store *s, int level, uint64_t index, uint8_t *data, unsigned *width)
+{
+	size_t slot = slot_of(level, index);
+	pthread_mutex_lock(&l->cache_mu);
+	cache_slot *c = &l->cache[slot];
+	if (c->used && c->level == level && c->index == index) {
+		memcpy(data, c->data, sizeof c->data);
+		pthread_mutex_unlock(&l->cache_mu);
+		*width = DIPR_TILE_WIDTH;
+		return 0;
+	}
+	pthread_mutex_unlock(&l->cache_mu);
+	int rc = dipr_store_tile_read(s, level, index, data, width);
+	if (rc == 0 && *width == DIPR_TILE_WIDTH) {
+		pthread_mutex_lock(&l->cache_mu);
+		c->used = true;
+		c->level = level;
+		c->index = index;
+		memcpy(c->data, data, sizeof c->data);
+		pthread_mutex_unlock(&l->cache_mu);
+	}
+	return rc;
+}
+
+static int reader_read(void *vctx, const dipr_node_id *ids, size_t n, uint8_t (*out)[DIPR_HASH_LEN])
+{
+	reader_ctx *ctx = vctx;
+	/* Proof nodes cluster in a few tiles per level: remember the last
+	 * tiles fetched in this call so each is read at most once. */
+	enum { MEMO = 4 };
+	struct {
+		dipr_tile_id id;
+		unsigned width;
+		uint8_t data[DIPR_TILE_WIDTH * DIPR_HASH_LEN];
+	} *memo = malloc(MEMO * sizeof *memo);
+	size_t nmemo = 0, next = 0;
+	int rc = 0;
+	if (!memo)
+		return DIPR_ENOMEM;
+	for (size_t i = 0; i < n && !rc; i++) {
+		dipr_tile_id t;
+		unsigned off, count;
+		size_t m;
+		dipr_tile_locate(ids[i], &t, &off, &count);
+		for (m = 0; m < nmemo; m++)
+			if (memo[m].id.level == t.level && memo[m].id.index == t.index && memo[m].width >= off + count)
+				break;
+		if (m == nmemo) {
+			m = nmemo < MEMO ? nmemo++ : (next++ % MEMO);
+			memo[m].id = t;
+			rc = get_tile(ctx->log, ctx->store, t.level, t.index, memo[m].data, &memo[m].width);
+			if (rc == DIPR_ENOTFOUND)
+				rc = dipr__err(DIPR_EIO, "tree: tile %d/%llu missing from storage", t.level,
+					       (unsigned long long)t.index);
+			if (rc) {
+				memo[m].width = 0;
+				break;
+			}
+		}
+		rc = dipr_tile_node_hash(ctx->log->alg, ids[i], memo[m].data, memo[m].width, out[i]);
+		if (rc)
+			rc = dipr__err(DIPR_EIO, "tree: tile %d/%llu too short for node %u/%llu", t.level,
+				       (unsigned long long)t.index, ids[i].level, (unsigned long long)ids[i].index);
+	}
+	free(memo);
+	return rc;
+}
+
+/* reader_ctx must outlive the reader: we keep one per thread. */
+static _Thread_local reader_ctx tl_reader_ctx;
+
+void dipr_log_reader(dipr_log *l, dipr_store *s, dipr_hash_reader *r)
+{
+	tl_reader_ctx.log = l;
+	tl_reader_ctx.store = s;
+	r->read = reader_read;
+	r->ctx = &tl_reader_ctx;
+}
+
+int dipr_log_receipt(dipr_log *l, dipr_store *s, uint64_t index, const uint8_t *entry, size_t len,
+		     const dipr_cp *cp, dipr_buf *out)
+{
+	uint8_t proof[DIPR_MERKLE_MAX_PROOF][DIPR_HASH_LEN];
+	size_t plen = 0;
+	dipr_hash_reader r;
+	if (index >= cp->size)
+		return dipr__err(DIPR_EINVAL, "index %llu not in the tree of size %llu",
+				 (unsigned long long)index, (unsigned long long)cp->size);
+	dipr_log_reader(l, s, &r);
+	int rc = dipr_merkle_prove_inclusion(l->alg, index, cp->size, &r, proof, &plen);
+	if (rc)
+		return rc;
+	return dipr_tlog_proof_encode(entry, len, true, index, (const uint8_t(*)[DIPR_HASH_LEN])proof, plen,
+				      cp->note, cp->len, out);
+}
+
+/* ---- keys and data directory ---- */
+
+static int write_secret(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return dipr__err(DIPR_EIO, "%s: cannot create: %s", path, strerror(errno));
+	size_t n = strlen(text);
+	int rc = 0;
+	if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1 || fsync(fd) != 0)
+		rc = dipr__err(DIPR_EIO, "%s: write failed: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static int load_signer(const char *path, dipr_signer **out)
+{
+	struct stat st;
+	dipr_buf b;
+	int rc;
+	if (stat(path, &st) != 0)
+		return dipr__err(DIPR_EIO, "%s: %s", path, strerror(errno));
+	if (st.st_mode & 077)
+		return dipr__err(DIPR_EINVAL, "%s: key file must not be readable by others (mode %03o, expected 600)",
+				 path, (unsigned)(st.st_mode & 0777));
+	dipr_buf_init(&b, 4096);
+	rc = dipr_read_file(path, 4096, &b);
+	while (!rc && b.n && (b.p[b.n - 1] == '\n' || b.p[b.n - 1] == '\r'))
+		b.n--;
+	if (!rc)
+		rc = dipr_signer_from_skey(out, (const char *)b.p, b.n);
+	if (rc && rc != DIPR_EIO)
+		rc = dipr__err(rc, "%s: not a valid key: %s", path, dipr_errdetail());
+	if (b.p)
+		OPENSSL_cleanse(b.p, b.cap);
+	dipr_buf_free(&b);
+	return rc;
+}
+
+static int sign_checkpoint(dipr_log *l, uint64_t size, const uint8_t root[DIPR_HASH_LEN], dipr_cp **out)
+{
+	dipr_checkpoint c;
+	dipr_buf text, note;
+	int rc;
+	snprintf(c.origin, sizeof c.origin, "%s", l->origin);
+	c.size = size;
+	memcpy(c.root, root, DIPR_HASH_LEN);
+	dipr_buf_init(&text, 4096);
+	dipr_buf_init(&note, DIPR_NOTE_MAX);
+	if ((rc = dipr_checkpoint_format(&c, &text)) ||
+	    (rc = dipr_note_sign(text.p, text.n, l->signers, 2, &note)))
+		goto done;
+	dipr_cp *cp = malloc(sizeof *cp + note.n);
+	if (!cp) {
+		rc = DIPR_ENOMEM;
+		goto done;
+	}
+	atomic_init(&cp->refs, 1);
+	cp->size = size;
+	memcpy(cp->root, root, DIPR_HASH_LEN);
+	cp->len = note.n;
+	memcpy(cp->note, note.p, note.n);
+	*out = cp;
+done:
+	dipr_buf_free(&text);
+	dipr_buf_free(&note);
+	return rc;
+}
+
+static int path_join(char *out, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= cap ? dipr__err(DIPR_ERANGE, "path too long: %s/%s", dir, name) : 0;
+}
+
+int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg alg, char **vkeys)
+{
+	char path[4200], kdir[4200];
+	dipr_signer *sg[2] = {0};
+	dipr_store *s = NULL;
+	char *sk = NULL, *vk[2] = {0};
+	dipr_log tmp;
+	dipr_cp *cp = NULL;
+	int rc;
+
+	bool made_dir = false;
+	if (!origin[0] || strlen(origin) > DIPR_KEY_NAME_MAX || strpbrk(origin, " \t\n+"))
+		return dipr__err(DIPR_EINVAL, "--origin \"%s\": expected a non-empty name without spaces or '+'", origin);
+	if (mkdir(dir, 0700) == 0)
+		made_dir = true;
+	else if (errno != EEXIST)
+		return dipr__err(DIPR_EIO, "%s: cannot create: %s", dir, strerror(errno));
+	if ((rc = path_join(path, sizeof path, dir, "dipr.db")))
+		return rc;
+	if (access(path, F_OK) == 0)
+		return dipr__err(DIPR_EINVAL, "%s: already a dipr data directory (dipr.db exists)", dir);
+	if ((rc = path_join(kdir, sizeof kdir, dir, "keys")))
+		return rc;
+	if (mkdir(kdir, 0700) != 0)
+		return dipr__err(DIPR_EIO, "%s: cannot create: %s", kdir, strerror(errno));
+	if ((rc = dipr_signer_generate(&sg[0], origin, DIPR_KEY_ED25519)) ||
+	    (rc = dipr_signer_generate(&sg[1], origin, DIPR_KEY_SM2)))
+		goto fail;
+	for (int i = 0; i < 2; i++) {
+		if ((rc = path_join(path, sizeof path, kdir, i ? "log-sm2.key" : "log-ed25519.key")) ||
+		    (rc = dipr_signer_skey(sg[i], &sk)) || (rc = write_secret(path, sk)))
+			goto fail;
+		OPENSSL_cleanse(sk, strlen(sk));
+		free(sk);
+		sk = NULL;
+		if ((rc = dipr_signer_vkey(sg[i], &vk[i])))
+			goto fail;
+	}
+	if ((rc = path_join(path, sizeof path, dir, "dipr.db")) || (rc = dipr_store_open(&s, path, 1)) ||
+	    (rc = dipr_store_meta_set(s, "origin", origin)) ||
+	    (rc = dipr_store_meta_set(s, "tree_hash", dipr_hash_name(alg))) ||
+	    (rc = dipr_store_meta_set(s, "schema", "1")) ||
+	    (rc = dipr_store_meta_set(s, "vkey_ed25519", vk[0])) || (rc = dipr_store_meta_set(s, "vkey_sm2", vk[1])))
+		goto fail;
+	/* The empty tree's checkpoint, so that a fresh log serves /checkpoint. */
+	memset(&tmp, 0, sizeof tmp);
+	snprintf(tmp.origin, sizeof tmp.origin, "%s", origin);
+	tmp.signers[0] = sg[0];
+	tmp.signers[1] = sg[1];
+	uint8_t root[DIPR_HASH_LEN];
+	dipr_merkle_empty_root(alg, root);
+	if ((rc = sign_checkpoint(&tmp, 0, root, &cp)) ||
+	    (rc = dipr_store_checkpoint_cas(s, NULL, 0, 0, cp->note, cp->len)))
+		goto fail;
+	if (vkeys) {
+		size_t n = strlen(vk[0]) + strlen(vk[1]) + 3;
+		*vkeys = malloc(n);
+		if (!*vkeys) {
+			rc = DIPR_ENOMEM;
+			goto fail;
+		}
+		snprintf(*vkeys, n, "%s\n%s\n", vk[0], vk[1]);
+	}
+fail:
+	dipr_cp_release(cp);
+	dipr_store_close(s);
+	if (rc) {
+		/* Leave nothing half made: a later init must be able to start over. */
+		static const char *const made[] = {"dipr.db", "dipr.db-wal", "dipr.db-shm", "keys/log-ed25519.key",
+						   "keys/log-sm2.key"};
+		for (size_t i = 0; i < sizeof made / sizeof *made; i++)
+			if (path_join(path, sizeof path, dir, made[i]) == 0)
+				unlink(path);
+		rmdir(kdir);
+		if (made_dir)
+			rmdir(dir);
+	}
+	if (sk) {
+		OPENSSL_cleanse(sk, strlen(sk));
+		free(sk);
+	}
+	free(vk[0]);
+	free(vk[1]);
+	dipr_signer_free(sg[0]);
+	dipr_signer_free(sg[1]);
+	return rc;
+}
+
+static int edge_load_tile(void *ctx, const dipr_tile_id *t, uint8_t (*out)[DIPR_HASH_LEN])
+{
+	dipr_store *s = ctx;
+	unsigned width = 0;
+	uint8_t *data = malloc(DIPR_TILE_WIDTH * DIPR_HASH_LEN);
+	if (!data)
+		return DIPR_ENOMEM;
+	int rc = dipr_store_tile_read(s, t->level, t->index, data, &width);
+	if (rc == DIPR_ENOTFOUND || (!rc && width < t->width))
+		rc = dipr__err(DIPR_EFORK, "tree: tile %d/%llu has %u of the %u hashes the tree size needs",
+			       t->level, (unsigned long long)t->index, rc ? 0 : width, t->width);
+	if (!rc)
+		memcpy(out, data, (size_t)t->width * DIPR_HASH_LEN);
+	free(data);
+	return rc;
+}
+
+/* Start-up check (DESIGN.md "Fork protection"): the stored checkpoint is
+ * signed by our keys, names our origin, is not ahead of the tree, and its
+ * root is the root of the stored tree at its size; the newest leaf hashes
+ * match the newest entries. */
+static int check_tree(dipr_log *l, uint64_t tree_size, dipr_buf *note, uint64_t *cp_size)
+{
+	size_t text_len;
+	dipr_checkpoint c;
+	uint8_t root[DIPR_HASH_LEN];
+	dipr_hash_reader r;
+	int rc;
+	if ((rc = dipr_store_checkpoint_get(l->wstore, note, cp_size)))
+		return rc == DIPR_ENOTFOUND ? dipr__err(DIPR_EFORK, "no signed checkpoint stored") : rc;
+	if ((rc = dipr_note_verify(note->p, note->n, l->verifiers, 2, &text_len)))
+		return dipr__err(DIPR_EFORK, "stored checkpoint: signature does not verify with this log's keys");
+	if ((rc = dipr_checkpoint_parse(note->p, text_len, &c)))
+		return dipr__err(DIPR_EFORK, "stored checkpoint: %s", dipr_errdetail());
+	if (strcmp(c.origin, l->origin) != 0 || c.size != *cp_size)
+		return dipr__err(DIPR_EFORK, "stored checkpoint: origin or size differs from the database row");
+	if (c.size > tree_size)
+		return dipr__err(DIPR_EFORK, "stored checkpoint has size %llu but the tree only %llu entries",
+				 (unsigned long long)c.size, (unsigned long long)tree_size);
+	dipr_log_reader(l, l->wstore, &r);
+	if ((rc = dipr_merkle_root(l->alg, c.size, &r, root)))
+		return dipr__err(DIPR_EFORK, "tree at size %llu cannot be read: %s", (unsigned long long)c.size,
+				 dipr_errdetail());
+	if (memcmp(root, c.root, DIPR_HASH_LEN) != 0)
+		return dipr__err(DIPR_EFORK, "root of the stored tree at size %llu differs from the signed checkpoint",
+				 (unsigned long long)c.size);
+	/* Newest leaves: the entries of the last level-0 tile against its hashes. */
+	uint64_t first = tree_size - l->edge.count[0];
+	for (unsigned i = 0; i < l->edge.count[0]; i++) {
+		dipr_buf e;
+		uint8_t h[DIPR_HASH_LEN];
+		dipr_buf_init(&e, DIPR_ENTRY_MAX);
+		rc = dipr_store_entry(l->wstore, first + i, &e);
+		if (!rc) {
+			dipr_merkle_leaf_hash(l->alg, e.p, e.n, h);
+			if (memcmp(h, l->edge.hashes[0][i], DIPR_HASH_LEN) != 0)
+				rc = dipr__err(DIPR_EFORK, "entry %llu does not match its leaf hash in tile 0/%llu",
+					       (unsigned long long)(first + i), (unsigned long long)(first / 256));
+		} else {
+			rc = dipr__err(DIPR_EFORK, "entry %llu missing", (unsigned long long)(first + i));
+		}
+		dipr_buf_free(&e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int dipr_log_open(dipr_log **out, const char *dir)
+{
+	char path[4200], val[512];
+	dipr_buf note;
+	uint64_t tree_size = 0, cp_size = 0;
+	int rc;
+	dipr_log *l = calloc(1, sizeof *l);
+	if (!l)
+		return DIPR_ENOMEM;
+	dipr_buf_init(&note, DIPR_NOTE_MAX);
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	pthread_mutex_init(&l->cache_mu, NULL);
+	snprintf(l->dir, sizeof l->dir, "%s", dir);
+	l->cache = calloc(CACHE_SLOTS, sizeof *l->cache);
+	if (!l->cache) {
+		rc = DIPR_ENOMEM;
+		goto fail;
+	}
+	if ((rc = path_join(path, sizeof path, dir, "dipr.db")))
+		goto fail;
+	if (access(path, F_OK) != 0) {
+		rc = dipr__err(DIPR_EINVAL, "%s: not a dipr data directory (run dipr init --dir %s)", dir, dir);
+		goto fail;
+	}
+	if ((rc = dipr_store_open(&l->wstore, path, 0)))
+		goto fail;
+	if ((rc = dipr_store_meta_get(l->wstore, "origin", l->origin, sizeof l->origin)) ||
+	    (rc = dipr_store_meta_get(l->wstore, "tree_hash", val, sizeof val)) ||
+	    (rc = dipr_hash_parse(val, strlen(val), &l->alg)))
+		goto fail;
+	for (int i = 0; i < 2; i++) {
+		char *vk = NULL;
+		if ((rc = path_join(path, sizeof path, dir, i ? "keys/log-sm2.key" : "keys/log-ed25519.key")) ||
+		    (rc = load_signer(path, &l->signers[i])) || (rc = dipr_signer_vkey(l->signers[i], &vk)))
+			goto fail;
+		rc = dipr_verifier_from_vkey(&l->verifiers[i], vk, strlen(vk));
+		size_t old = l->vkeys ? strlen(l->vkeys) : 0, add = strlen(vk) + 2;
+		char *nv = realloc(l->vkeys, old + add);
+		if (!nv) {
+			free(vk);
+			rc = DIPR_ENOMEM;
+			goto fail;
+		}
+		l->vkeys = nv;
+		snprintf(l->vkeys + old, add, "%s\n", vk);
+		free(vk);
+		if (rc)
+			goto fail;
+	}
+	if ((rc = dipr_store_tree_size(l->wstore, &tree_size)))
+		goto fail;
+	if ((rc = dipr_tree_edge_load(&l->edge, l->alg, tree_size, edge_load_tile, l->wstore)))
+		goto fail;
+	if ((rc = check_tree(l, tree_size, &note, &cp_size)))
+		goto fail;
+	uint8_t root[DIPR_HASH_LEN];
+	dipr_tree_edge_root(&l->edge, root);
+	if (tree_size > cp_size) {
+		/* Crash after the batch commit, before its checkpoint was stored:
+		 * the entries are durable, sign them now (same tree, so no fork). */
+		dipr_cp *cp = NULL;
+		if ((rc = sign_checkpoint(l, tree_size, root, &cp)))
+			goto fail;
+		rc = dipr_store_checkpoint_cas(l->wstore, note.p, note.n, tree_size, cp->note, cp->len);
+		if (rc) {
+			dipr_cp_release(cp);
+			goto fail;
+		}
+		l->cp = cp;
+	} else {
+		l->cp = malloc(sizeof *l->cp + note.n);
+		if (!l->cp) {
+			rc = DIPR_ENOMEM;
+			goto fail;
+		}
+		atomic_init(&l->cp->refs, 1);
+		l->cp->size = cp_size;
+		memcpy(l->cp->root, root, DIPR_HASH_LEN);
+		l->cp->len = note.n;
+		memcpy(l->cp->note, note.p, note.n);
+	}
+	l->last_time = now_ms();
+	dipr_buf_free(&note);
+	*out = l;
+	return 0;
+fail:
+	dipr_buf_free(&note);
+	dipr_log_close(l);
+	return rc;
+}
+
+/* ---- the sequencer ---- */
+
+typedef struct {
+	dipr_store_tile *v;
+	size_t n, cap;
+} tile_list;
+
+static int emit_tile(void *ctx, const dipr_tile_id *t, const uint8_t (*hashes)[DIPR_HASH_LEN])
+{
+	tile_list *tl = ctx;
+	if (tl->n == tl->cap) {
+		size_t cap = tl->cap ? tl->cap * 2 : 16;
+		dipr_store_tile *v = realloc(tl->v, cap * sizeof *v);
+		if (!v)
+			return DIPR_ENOMEM;
+		tl->v = v;
+		tl->cap = cap;
+	}
+	uint8_t *copy = malloc((size_t)t->width * DIPR_HASH_LEN);
+	if (!copy)
+		return DIPR_ENOMEM;
+	memcpy(copy, hashes, (size_t)t->width * DIPR_HASH_LEN);
+	tl->v[tl->n].id = *t;
+	tl->v[tl->n].data = copy;
+	tl->n++;
+	return 0;
+}
+
+static void fail_reqs(dipr_log_req *r, int rc)
+{
+	while (r) {
+		dipr_log_req *next = r->next;
+		r->rc = rc;
+		r->done(r);
+		r = next;
+	}
+}
+
+static void stop_failed(dipr_log *l, int rc)
+{
+	fprintf(stderr, "dipr: sequencer stopped: %s: %s\n", dipr_strerror(rc), dipr_errdetail());
+	pthread_mutex_lock(&l->mu);
+	l->failed = true;
+	dipr_log_req *q = l->head;
+	l->head = l->tail = NULL;
+	l->queued = 0;
+	pthread_mutex_unlock(&l->mu);
+	atomic_fetch_add(&l->stats.failures, 1);
+	fail_reqs(q, DIPR_ESTOPPED);
+}
+
+static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
+{
+	dipr_bytes *entries = calloc(n, sizeof *entries);
+	dipr_store_evidence *ev = calloc(n, sizeof *ev);
+	dipr_log_req **ok = calloc(n, sizeof *ok);
+	tile_list tiles = {0};
+	size_t nok = 0, fixed_tiles;
+	uint64_t first = l->edge.size;
+	int64_t t = now_ms();
+	dipr_cp *cp = NULL, *old;
+	dipr_buf b;
+	int rc = 0;
+	uint64_t t0;
+
+	if (!entries || !ev || !ok) {
+		rc = DIPR_ENOMEM;
+		goto fatal;
+	}
+	if (t < l->last_time)
+		t = l->last_time; /* "time" never goes backwards along the log */
+	l->last_time = t;
+	/* collect -> compute the new tree */
+	for (dipr_log_req *r = batch; r; r = r->next) {
+		uint8_t leaf[DIPR_HASH_LEN];
+		dipr_buf_init(&b, DIPR_ENTRY_MAX);
+		r->rc = json_object_set_new(r->entry, "time", json_integer(t)) ? DIPR_ENOMEM : 0;
+		if (!r->rc)
+			r->rc = dipr__jcs_encode(r->entry, &b);
+		if (r->rc) {
+			dipr_buf_free(&b);
+			continue; /* this request alone fails (e.g. too large) */
+		}
+		r->entry_bytes = dipr_buf_detach(&b, &r->entry_len);
+		dipr_merkle_leaf_hash(l->alg, r->entry_bytes, r->entry_len, leaf);
+		if ((rc = dipr_tree_edge_append(&l->edge, leaf, emit_tile, &tiles)))
+			goto fatal;
+		r->index = first + nok;
+		entries[nok].p = r->entry_bytes;
+		entries[nok].n = r->entry_len;
+		ev[nok].index = r->index;
+		ev[nok].account = r->account;
+		ev[nok].meta = r->meta;
+		ev[nok].meta_len = r->meta_len;
+		ok[nok++] = r;
+	}
+	/* The right-edge partial tiles, as they now stand. */
+	fixed_tiles = tiles.n;
+	for (int lv = 0; lv < DIPR_TILE_MAX_LEVELS; lv++) {
+		if (!l->edge.count[lv])
+			continue;
+		dipr_tile_id id = {lv, (l->edge.size >> (8 * lv)) / DIPR_TILE_WIDTH, l->edge.count[lv]};
+		if ((rc = emit_tile(&tiles, &id, (const uint8_t(*)[DIPR_HASH_LEN])l->edge.hashes[lv])))
+			goto fatal;
+	}
+	(void)fixed_tiles;
+	/* -> write durably (one transaction, one fsync) */
+	if (nok) {
+		t0 = mono_ns();
+		rc = dipr_store_append(l->wstore, first, entries, nok, tiles.v, tiles.n, ev, nok);
+		atomic_fetch_add(&l->stats.commit_ns, mono_ns() - t0);
+		if (rc)
+			goto fatal;
+		/* -> sign -> store the checkpoint with compare-and-swap */
+		uint8_t root[DIPR_HASH_LEN];
+		dipr_tree_edge_root(&l->edge, root);
+		t0 = mono_ns();
+		if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)))
+			goto fatal;
+		atomic_fetch_add(&l->stats.sign_ns, mono_ns() - t0);
+		old = l->cp;
+		if ((rc = dipr_store_checkpoint_cas(l->wstore, old->note, old->len, cp->size, cp->note, cp->len)))
+			goto fatal;
+		/* -> publish */
+		pthread_mutex_lock(&l->mu);
+		l->cp = cp;
+		pthread_mutex_unlock(&l->mu);
+		dipr_cp_release(old);
+		atomic_fetch_add(&l->stats.batches, 1);
+		atomic_fetch_add(&l->stats.entries, nok);
+	}
+	/* -> answer every waiter */
+	for (dipr_log_req *r = batch, *next; r; r = next) {
+		next = r->next;
+		if (!r->rc)
+			r->cp = cp_ref(cp);
+		r->done(r);
+	}
+	goto out;
+fatal:
+	/* Nothing of this batch is acknowledged; the in-memory tree may be
+	 * ahead of storage now, so the sequencer stops for good (a restart
+	 * reloads the durable state). */
+	dipr_cp_release(cp);
+	stop_failed(l, rc);
+	fail_reqs(batch, DIPR_ESTOPPED);
+out:
+	for (size_t i = 0; i < tiles.n; i++)
+		free((void *)tiles.v[i].data);
+	free(tiles.v);
+	free(entries);
+	free(ev);
+	free(ok);
+}
+
+static void *seq_main(void *arg)
+{
+	dipr_log *l = arg;
+	for (;;) {
+		pthread_mutex_lock(&l->mu);
+		while (!l->head && !l->stopping)
+			pthread_cond_wait(&l->cv, &l->mu);
+		if (!l->head) {
+			pthread_mutex_unlock(&l->mu);
+			break;
+		}
+		dipr_log_req *batch = l->head, *r = batch;
+		size_t n = 1;
+		while (r->next && n < DIPR_LOG_BATCH_MAX) {
+			r = r->next;
+			n++;
+		}
+		l->head = r->next;
+		if (!l->head)
+			l->tail = NULL;
+		r->next = NULL;
+		l->queued -= n;
+		atomic_store(&l->stats.queue_depth, l->queued);
+		pthread_mutex_unlock(&l->mu);
+		run_batch(l, batch, n);
+	}
+	return NULL;
+}
+
+int dipr_log_start(dipr_log *l)
+{
+	if (pthread_create(&l->thread, NULL, seq_main, l) != 0)
+		return dipr__err(DIPR_ENOMEM, "cannot start the sequencer thread");
+	l->running = true;
+	return 0;
+}
+
+int dipr_log_submit(dipr_log *l, dipr_log_req *r)
+{
+	pthread_mutex_lock(&l->mu);
+	if (l->failed || l->stopping || !l->running) {
+		pthread_mutex_unlock(&l->mu);
+		return DIPR_ESTOPPED;
+	}
+	if (l->queued >= DIPR_LOG_QUEUE_MAX) {
+		pthread_mutex_unlock(&l->mu);
+		atomic_fetch_add(&l->stats.rejected_full, 1);
+		return DIPR_EFULL;
+	}
+	r->next = NULL;
+	r->rc = 0;
+	if (l->tail)
+		l->tail->next = r;
+	else
+		l->head = r;
+	l->tail = r;
+	l->queued++;
+	atomic_store(&l->stats.queue_depth, l->queued);
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	return 0;
+}
+
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+} waiter;
+
+static void wait_done(dipr_log_req *r)
+{
+	waiter *w = r->ctx;
+	pthread_mutex_lock(&w->mu);
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int dipr_log_submit_wait(dipr_log *l, dipr_log_req *r)
+{
+	waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+	r->done = wait_done;
+	r->ctx = &w;
+	int rc = dipr_log_submit(l, r);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&w.mu);
+	while (!w.done)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	return r->rc;
+}
+
+dipr_cp *dipr_log_checkpoint(dipr_log *l)
+{
+	pthread_mutex_lock(&l->mu);
+	dipr_cp *cp = cp_ref(l->cp);
+	pthread_mutex_unlock(&l->mu);
+	return cp;
+}
+
+bool dipr_log_healthy(dipr_log *l)
+{
+	pthread_mutex_lock(&l->mu);
+	bool ok = l->running && !l->failed && !l->stopping;
+	pthread_mutex_unlock(&l->mu);
+	return ok;
+}
+
+const char *dipr_log_origin(dipr_log *l) { return l->origin; }
+dipr_hash_alg dipr_log_tree_alg(dipr_log *l) { return l->alg; }
+const char *dipr_log_vkeys(dipr_log *l) { return l->vkeys; }
+dipr_log_stats *dipr_log_get_stats(dipr_log *l) { return &l->stats; }
+const char *dipr_log_dir(dipr_log *l) { return l->dir; }
+
+dipr_verifier *const *dipr_log_verifiers(dipr_log *l, size_t *n)
+{
+	*n = 2;
+	return l->verifiers;
+}
+
+void dipr_log_stop(dipr_log *l)
+{
+	if (!l || !l->running)
+		return;
+	/* The thread drains the queue before it exits: every waiter is
+	 * answered (or failed), none is left suspended. */
+	pthread_mutex_lock(&l->mu);
+	l->stopping = true;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	pthread_join(l->thread, NULL);
+	l->running = false;
+}
+
+void dipr_log_close(dipr_log *l)
+{
+	if (!l)
+		return;
+	dipr_log_stop(l);
+	for (int i = 0; i < 2; i++) {
+		dipr_signer_free(l->signers[i]);
+		dipr_verifier_free(l->verifiers[i]);
+	}
+	free(l->vkeys);
+	dipr_cp_release(l->cp);
+	dipr_store_close(l->wstore);
+	free(l->cache);
+	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->cache_mu);
+	free(l);
+}

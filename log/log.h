@@ -1,0 +1,113 @@
+/* log.h — the evidence log: one sequencer thread running the append cycle
+ * in a fixed order (Sunlight):
+ *   collect -> compute new tree -> write durably -> sign -> store checkpoint
+ *   (compare-and-swap) -> publish -> answer waiters.
+ * A batch is whatever queued while the previous cycle ran (group commit),
+ * up to DIPR_LOG_BATCH_MAX; so under load one fsync covers many entries,
+ * and an idle log answers a lone request without waiting. */
+#ifndef DIPR_LOG_H
+#define DIPR_LOG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "dipr/dipr.h"
+#include "dipr/hash.h"
+#include "dipr/merkle.h"
+#include "dipr/note.h"
+#include "store/store.h"
+
+#define DIPR_LOG_BATCH_MAX 4096
+#define DIPR_LOG_QUEUE_MAX 65536
+#define DIPR_ENTRY_MAX 16384
+
+typedef struct dipr_log dipr_log;
+
+/* An immutable published checkpoint, shared by reference count. */
+typedef struct {
+	atomic_int refs;
+	uint64_t size;
+	uint8_t root[DIPR_HASH_LEN];
+	size_t len;
+	uint8_t note[]; /* the signed note */
+} dipr_cp;
+
+void dipr_cp_release(dipr_cp *cp);
+
+/* A submission.  The caller fills entry (all members but "time"; the log
+ * takes the reference), account, meta (taken, free()d by the log), done
+ * and ctx; then dipr_log_submit.  done(r) runs on the sequencer thread once
+ * the entry is durable and a checkpoint covering it is stored (r->rc == 0,
+ * r->index, r->entry_bytes, r->cp set and owned by r), or on failure
+ * (r->rc < 0).  After done, release with dipr_log_req_clear. */
+typedef struct dipr_log_req {
+	json_t *entry;
+	int64_t account;
+	uint8_t *meta;
+	size_t meta_len;
+	void (*done)(struct dipr_log_req *r);
+	void *ctx;
+	/* results */
+	int rc;
+	uint64_t index;
+	uint8_t *entry_bytes;
+	size_t entry_len;
+	dipr_cp *cp;
+	struct dipr_log_req *next;
+} dipr_log_req;
+
+void dipr_log_req_clear(dipr_log_req *r);
+
+typedef struct {
+	atomic_ullong batches, entries, commit_ns, sign_ns, failures;
+	atomic_ullong queue_depth, rejected_full;
+} dipr_log_stats;
+
+/* Opens the data directory: database, keys, configuration; checks that the
+ * stored tree matches the stored signed checkpoint (DIPR_EFORK if not, with
+ * a detail naming what differs) and, if the tree is ahead of it (a crash
+ * between commit and checkpoint), signs and stores the checkpoint. */
+int dipr_log_open(dipr_log **out, const char *dir);
+int dipr_log_start(dipr_log *l);            /* starts the sequencer thread */
+/* Stops accepting, lets the sequencer finish what is queued, joins it. */
+void dipr_log_stop(dipr_log *l);
+void dipr_log_close(dipr_log *l);           /* stop, then free */
+
+/* Queues r.  DIPR_EFULL when the queue is full, DIPR_ESTOPPED after a write
+ * failure; done is not called then. */
+int dipr_log_submit(dipr_log *l, dipr_log_req *r);
+/* Submits and waits for the result (CLI, tests). */
+int dipr_log_submit_wait(dipr_log *l, dipr_log_req *r);
+
+/* The latest published checkpoint (a new reference). */
+dipr_cp *dipr_log_checkpoint(dipr_log *l);
+bool dipr_log_healthy(dipr_log *l);
+const char *dipr_log_origin(dipr_log *l);
+dipr_hash_alg dipr_log_tree_alg(dipr_log *l);
+/* The log's vkeys, one per line ("\n"-terminated). */
+const char *dipr_log_vkeys(dipr_log *l);
+dipr_verifier *const *dipr_log_verifiers(dipr_log *l, size_t *n);
+dipr_log_stats *dipr_log_get_stats(dipr_log *l);
+const char *dipr_log_dir(dipr_log *l);
+
+/* A hash reader over a store with the log's shared cache of full tiles
+ * (full tiles never change, so caching them is always safe).  Covers every
+ * node of the committed tree. */
+void dipr_log_reader(dipr_log *l, dipr_store *s, dipr_hash_reader *r);
+
+/* Builds the tlog-proof for entry `index` (bytes entry/len) in the tree of
+ * checkpoint cp, reading hashes from s. */
+int dipr_log_receipt(dipr_log *l, dipr_store *s, uint64_t index, const uint8_t *entry, size_t len,
+		     const dipr_cp *cp, dipr_buf *out);
+
+/* Creates a data directory: database, keys (0600 in a 0700 directory),
+ * configuration, and the signed checkpoint of the empty tree. Prints
+ * nothing; vkeys are returned (malloc'd) if vkeys != NULL. */
+int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg tree_alg, char **vkeys);
+
+/* Reads a file of at most max bytes. */
+int dipr_read_file(const char *path, size_t max, dipr_buf *out);
+
+#endif

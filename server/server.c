@@ -1,0 +1,552 @@
+/* server.c — routing, authentication, the evidence endpoint and the read
+ * path.  Every error answer is JSON {"error":{"code","message"}} with a
+ * fitting status; no request changes anything unless it is answered 200. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+#include "jcs.h"
+#include "server/server.h"
+#include "server/evidence.h"
+
+struct dipr_server {
+	dipr_log *log;
+	struct MHD_Daemon *d;
+	char dbpath[4200];
+	unsigned port;
+	atomic_ullong status_count[6]; /* 1xx..5xx by first digit */
+	atomic_ullong evidence_ok;
+};
+
+/* One store connection per server thread (SQLite connections are not
+ * shared between threads; WAL lets them all read while one writes). */
+static _Thread_local dipr_store *tl_store;
+
+static dipr_store *thread_store(dipr_server *s)
+{
+	if (!tl_store && dipr_store_open(&tl_store, s->dbpath, 0) != 0)
+		tl_store = NULL;
+	return tl_store;
+}
+
+enum { RQ_NEW, RQ_BODY, RQ_WAITING, RQ_ANSWERED };
+
+typedef struct {
+	int state;
+	dipr_buf body;
+	bool too_large;
+	dipr_log_req lr;
+	struct MHD_Connection *conn;
+	dipr_server *srv;
+} request;
+
+static enum MHD_Result send_resp(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *type,
+				 const void *body, size_t n, const char *cache)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	if (cache)
+		MHD_add_response_header(r, "Cache-Control", cache);
+	if (status == 401)
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"dipr\"");
+	if (status == 503)
+		MHD_add_response_header(r, "Retry-After", "1");
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	if (status / 100 < 6)
+		atomic_fetch_add(&s->status_count[status / 100], 1);
+	return ret;
+}
+
+static enum MHD_Result send_json(dipr_server *s, struct MHD_Connection *c, unsigned status, json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	if (!text)
+		return MHD_NO;
+	enum MHD_Result r = send_resp(s, c, status, "application/json", text, strlen(text), "no-store");
+	free(text);
+	return r;
+}
+
+static enum MHD_Result send_error(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *code,
+				  const char *fmt, ...) DIPR__PRINTF(5, 6);
+static enum MHD_Result send_error(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *code,
+				  const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	return send_json(s, c, status, v);
+}
+
+/* ---- authentication ---- */
+
+/* 0 and *a filled when the request carries a valid bearer token; otherwise
+ * an answer has been queued and *ret set. */
+static int authenticate(dipr_server *s, struct MHD_Connection *c, const char *role, dipr_account *a,
+			enum MHD_Result *ret)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	if (!h || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) == 0 || strlen(h + 7) > 256) {
+		*ret = send_error(s, c, 401, "unauthenticated",
+				  "Authorization: expected \"Bearer <token>\" (create one with dipr token create)");
+		return -1;
+	}
+	uint8_t hash[DIPR_HASH_LEN];
+	dipr_store *st = thread_store(s);
+	if (!st) {
+		*ret = send_error(s, c, 503, "unavailable", "database unavailable");
+		return -1;
+	}
+	dipr_hash(DIPR_HASH_SHA256, h + 7, strlen(h + 7), hash);
+	int rc = dipr_store_token_lookup(st, hash, a);
+	if (rc == DIPR_ENOTFOUND) {
+		*ret = send_error(s, c, 401, "unauthenticated", "Authorization: unknown or revoked token");
+		return -1;
+	}
+	if (rc) {
+		*ret = send_error(s, c, 503, "unavailable", "database unavailable");
+		return -1;
+	}
+	if (strcmp(a->role, role) != 0) {
+		*ret = send_error(s, c, 403, "forbidden", "this request needs the %s role; the token's account \"%s\" is %s",
+				  role, a->name, a->role);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- evidence ---- */
+
+static void evidence_done(dipr_log_req *lr)
+{
+	request *rq = lr->ctx;
+	/* Runs on the sequencer thread: hand the answer back to MHD. */
+	MHD_resume_connection(rq->conn);
+}
+
+static enum MHD_Result evidence_post(dipr_server *s, struct MHD_Connection *c, request *rq)
+{
+	dipr_account a;
+	enum MHD_Result ret;
+	json_t *in = NULL;
+	char msg[600];
+	if (authenticate(s, c, "applicant", &a, &ret))
+		return ret;
+	if (rq->too_large)
+		return send_error(s, c, 413, "too_large", "body: larger than %d bytes", DIPR_BODY_MAX);
+	if (dipr__json_parse(rq->body.p, rq->body.n, 8, "body", &in))
+		return send_error(s, c, 400, "bad_request", "%s", dipr_errdetail());
+	json_t *e = dipr__evidence_build(in, &rq->lr.meta, &rq->lr.meta_len, msg, sizeof msg);
+	json_decref(in);
+	if (!e)
+		return send_error(s, c, 400, "bad_request", "%s", msg);
+	/* Entry size limit (16 KiB, time included) checked before queueing. */
+	dipr_buf tmp;
+	dipr_buf_init(&tmp, DIPR_ENTRY_MAX - 32);
+	int rc = dipr__jcs_encode(e, &tmp);
+	dipr_buf_free(&tmp);
+	if (rc) {
+		json_decref(e);
+		free(rq->lr.meta);
+		rq->lr.meta = NULL;
+		return send_error(s, c, 413, "too_large", "entry: larger than %d bytes", DIPR_ENTRY_MAX);
+	}
+	rq->lr.entry = e;
+	rq->lr.account = a.id;
+	rq->lr.done = evidence_done;
+	rq->lr.ctx = rq;
+	rq->conn = c;
+	rq->state = RQ_WAITING;
+	/* Suspend before submitting: the sequencer may answer at once. */
+	MHD_suspend_connection(c);
+	rc = dipr_log_submit(s->log, &rq->lr);
+	if (rc) {
+		MHD_resume_connection(c);
+		rq->state = RQ_ANSWERED;
+		dipr_log_req_clear(&rq->lr);
+		if (rc == DIPR_EFULL)
+			return send_error(s, c, 503, "overloaded", "the log's queue is full; retry shortly");
+		return send_error(s, c, 503, "unavailable", "the log cannot accept entries now (%s)", dipr_strerror(rc));
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result evidence_answer(dipr_server *s, struct MHD_Connection *c, request *rq)
+{
+	rq->state = RQ_ANSWERED;
+	if (rq->lr.rc == DIPR_ERANGE)
+		return send_error(s, c, 413, "too_large", "entry: larger than %d bytes", DIPR_ENTRY_MAX);
+	if (rq->lr.rc)
+		return send_error(s, c, 503, "unavailable", "not logged: %s", dipr_strerror(rq->lr.rc));
+	dipr_store *st = thread_store(s);
+	dipr_buf out;
+	dipr_buf_init(&out, DIPR_TLOG_PROOF_MAX);
+	int rc = st ? dipr_log_receipt(s->log, st, rq->lr.index, rq->lr.entry_bytes, rq->lr.entry_len, rq->lr.cp, &out)
+		    : DIPR_EIO;
+	enum MHD_Result r;
+	if (rc) /* logged and durable, only the receipt failed: say so */
+		r = send_error(s, c, 500, "receipt_failed", "entry %llu is logged; fetch its receipt from /api/v1/evidence/%llu (%s)",
+			       (unsigned long long)rq->lr.index, (unsigned long long)rq->lr.index, dipr_strerror(rc));
+	else {
+		atomic_fetch_add(&s->evidence_ok, 1);
+		r = send_resp(s, c, 200, "text/plain; charset=utf-8", out.p, out.n, "no-store");
+	}
+	dipr_buf_free(&out);
+	return r;
+}
+
+/* ---- read path ---- */
+
+static int query_u64(struct MHD_Connection *c, const char *name, bool required, uint64_t *out, char *msg, size_t cap)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	if (!v) {
+		if (required)
+			snprintf(msg, cap, "query parameter %s: missing (expected a decimal number)", name);
+		return required ? -1 : 1;
+	}
+	if (dipr_parse_u64(v, strlen(v), DIPR_MERKLE_MAX_SIZE, out)) {
+		snprintf(msg, cap, "query parameter %s: expected a decimal number without sign or leading zeros", name);
+		return -1;
+	}
+	return 0;
+}
+
+static enum MHD_Result get_tile(dipr_server *s, struct MHD_Connection *c, const char *path)
+{
+	dipr_tile_id t;
+	dipr_cp *cp = dipr_log_checkpoint(s->log);
+	uint64_t size = cp->size;
+	dipr_cp_release(cp);
+	int prc = dipr_tile_path_parse(path, strlen(path), &t);
+	if (prc == DIPR_ERANGE) /* well-formed, but no tree of 2^63 leaves has it */
+		return send_error(s, c, 404, "not_found", "%s", dipr_errdetail());
+	if (prc)
+		return send_error(s, c, 400, "bad_tile_path", "%s", dipr_errdetail());
+	/* Serve only what the published checkpoint covers: the count of
+	 * hashes (or entries) at that tile's level in the published tree. */
+	uint64_t have = t.level < 0 ? size : (t.level * 8 < 64 ? size >> (8 * t.level) : 0);
+	uint64_t start = t.index * DIPR_TILE_WIDTH;
+	if (t.index > (UINT64_MAX / DIPR_TILE_WIDTH) || have < start + t.width)
+		return send_error(s, c, 404, "not_found", "tile not in the tree of the current checkpoint (size %llu)",
+				  (unsigned long long)size);
+	dipr_store *st = thread_store(s);
+	if (!st)
+		return send_error(s, c, 503, "unavailable", "database unavailable");
+	const char *cache = "public, max-age=31536000, immutable";
+	if (t.level < 0) {
+		dipr_buf b;
+		dipr_buf_init(&b, 256 * (DIPR_ENTRY_MAX + 2));
+		int rc = dipr_store_entries_bundle(st, start, t.width, &b);
+		enum MHD_Result r = rc ? send_error(s, c, 500, "storage", "cannot read entries")
+				       : send_resp(s, c, 200, "application/octet-stream", b.p, b.n, cache);
+		dipr_buf_free(&b);
+		return r;
+	}
+	uint8_t *data = malloc(DIPR_TILE_WIDTH * DIPR_HASH_LEN);
+	unsigned width = 0;
+	if (!data)
+		return MHD_NO;
+	int rc = dipr_store_tile_read(st, t.level, t.index, data, &width);
+	enum MHD_Result r;
+	if (rc || width < t.width)
+		r = send_error(s, c, 500, "storage", "tile %d/%llu missing from storage", t.level, (unsigned long long)t.index);
+	else
+		r = send_resp(s, c, 200, "application/octet-stream", data, (size_t)t.width * DIPR_HASH_LEN, cache);
+	free(data);
+	return r;
+}
+
+static json_t *b64_array(const uint8_t (*h)[DIPR_HASH_LEN], size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		dipr_buf b;
+		dipr_buf_init(&b, 64);
+		dipr_b64_encode(h[i], DIPR_HASH_LEN, &b);
+		json_array_append_new(a, json_string((const char *)b.p));
+		dipr_buf_free(&b);
+	}
+	return a;
+}
+
+static enum MHD_Result get_proof(dipr_server *s, struct MHD_Connection *c, bool inclusion)
+{
+	char msg[256];
+	uint64_t a = 0, b = 0;
+	uint8_t proof[DIPR_MERKLE_MAX_PROOF][DIPR_HASH_LEN];
+	size_t plen = 0;
+	dipr_hash_reader r;
+	dipr_cp *cp = dipr_log_checkpoint(s->log);
+	json_t *out;
+	int q1 = query_u64(c, inclusion ? "index" : "from", true, &a, msg, sizeof msg), q2 = 0, rc;
+	if (q1 == 0)
+		q2 = query_u64(c, inclusion ? "size" : "to", false, &b, msg, sizeof msg);
+	if (q1 < 0 || q2 < 0) {
+		dipr_cp_release(cp);
+		return send_error(s, c, 400, "bad_request", "%s", msg);
+	}
+	if (q2 == 1)
+		b = cp->size;
+	if (b > cp->size || (inclusion ? a >= b : (a == 0 || a > b))) {
+		unsigned long long sz = cp->size;
+		dipr_cp_release(cp);
+		if (inclusion)
+			return send_error(s, c, 400, "bad_request",
+					  "index must be below size, and size at most the checkpoint size %llu", sz);
+		return send_error(s, c, 400, "bad_request", "need 0 < from <= to <= checkpoint size %llu", sz);
+	}
+	dipr_store *st = thread_store(s);
+	if (!st) {
+		dipr_cp_release(cp);
+		return send_error(s, c, 503, "unavailable", "database unavailable");
+	}
+	dipr_log_reader(s->log, st, &r);
+	rc = inclusion ? dipr_merkle_prove_inclusion(dipr_log_tree_alg(s->log), a, b, &r, proof, &plen)
+		       : dipr_merkle_prove_consistency(dipr_log_tree_alg(s->log), a, b, &r, proof, &plen);
+	if (rc) {
+		dipr_cp_release(cp);
+		return send_error(s, c, 500, "storage", "cannot compute the proof: %s", dipr_strerror(rc));
+	}
+	out = inclusion ? json_pack("{s:I,s:I}", "index", (json_int_t)a, "size", (json_int_t)b)
+			: json_pack("{s:I,s:I}", "from", (json_int_t)a, "to", (json_int_t)b);
+	json_object_set_new(out, "proof", b64_array((const uint8_t(*)[DIPR_HASH_LEN])proof, plen));
+	if (b == cp->size)
+		json_object_set_new(out, "checkpoint", json_stringn((const char *)cp->note, cp->len));
+	dipr_cp_release(cp);
+	return send_json(s, c, 200, out);
+}
+
+static enum MHD_Result get_evidence(dipr_server *s, struct MHD_Connection *c, const char *idx)
+{
+	uint64_t index;
+	dipr_cp *cp = dipr_log_checkpoint(s->log);
+	dipr_store *st = thread_store(s);
+	dipr_buf e, rec;
+	enum MHD_Result r;
+	if (dipr_parse_u64(idx, strlen(idx), DIPR_MERKLE_MAX_SIZE, &index)) {
+		dipr_cp_release(cp);
+		return send_error(s, c, 400, "bad_request", "evidence index: expected a decimal number");
+	}
+	if (index >= cp->size) {
+		dipr_cp_release(cp);
+		return send_error(s, c, 404, "not_found", "no entry %llu in the log", (unsigned long long)index);
+	}
+	if (!st) {
+		dipr_cp_release(cp);
+		return send_error(s, c, 503, "unavailable", "database unavailable");
+	}
+	dipr_buf_init(&e, DIPR_ENTRY_MAX);
+	dipr_buf_init(&rec, DIPR_TLOG_PROOF_MAX);
+	int rc = dipr_store_entry(st, index, &e);
+	if (!rc)
+		rc = dipr_log_receipt(s->log, st, index, e.p, e.n, cp, &rec);
+	if (rc) {
+		r = send_error(s, c, 500, "storage", "cannot read entry %llu", (unsigned long long)index);
+	} else {
+		json_error_t err;
+		json_t *entry = json_loadb((const char *)e.p, e.n, 0, &err);
+		json_t *out = json_pack("{s:I,s:o,s:s%}", "index", (json_int_t)index, "entry", entry ? entry : json_null(),
+					"receipt", (const char *)rec.p, rec.n);
+		r = send_json(s, c, 200, out);
+	}
+	dipr_buf_free(&e);
+	dipr_buf_free(&rec);
+	dipr_cp_release(cp);
+	return r;
+}
+
+static enum MHD_Result get_metrics(dipr_server *s, struct MHD_Connection *c)
+{
+	dipr_log_stats *st = dipr_log_get_stats(s->log);
+	dipr_cp *cp = dipr_log_checkpoint(s->log);
+	dipr_buf b;
+	dipr_buf_init(&b, 65536);
+	dipr_buf_addf(&b,
+		      "# HELP dipr_tree_size Entries in the latest signed checkpoint.\n# TYPE dipr_tree_size gauge\n"
+		      "dipr_tree_size %llu\n"
+		      "# HELP dipr_healthy 1 while the sequencer can write and sign.\n# TYPE dipr_healthy gauge\n"
+		      "dipr_healthy %d\n"
+		      "# TYPE dipr_log_entries_total counter\ndipr_log_entries_total %llu\n"
+		      "# TYPE dipr_log_batches_total counter\ndipr_log_batches_total %llu\n"
+		      "# HELP dipr_log_commit_seconds_total Time in durable commits (fsync included).\n"
+		      "# TYPE dipr_log_commit_seconds_total counter\ndipr_log_commit_seconds_total %.6f\n"
+		      "# TYPE dipr_log_sign_seconds_total counter\ndipr_log_sign_seconds_total %.6f\n"
+		      "# TYPE dipr_log_queue_depth gauge\ndipr_log_queue_depth %llu\n"
+		      "# TYPE dipr_log_rejected_full_total counter\ndipr_log_rejected_full_total %llu\n"
+		      "# TYPE dipr_log_write_failures_total counter\ndipr_log_write_failures_total %llu\n",
+		      (unsigned long long)cp->size, dipr_log_healthy(s->log) ? 1 : 0,
+		      (unsigned long long)atomic_load(&st->entries), (unsigned long long)atomic_load(&st->batches),
+		      atomic_load(&st->commit_ns) / 1e9, atomic_load(&st->sign_ns) / 1e9,
+		      (unsigned long long)atomic_load(&st->queue_depth), (unsigned long long)atomic_load(&st->rejected_full),
+		      (unsigned long long)atomic_load(&st->failures));
+	dipr_buf_adds(&b, "# TYPE dipr_http_responses_total counter\n");
+	for (int i = 1; i < 6; i++)
+		dipr_buf_addf(&b, "dipr_http_responses_total{class=\"%dxx\"} %llu\n", i,
+			      (unsigned long long)atomic_load(&s->status_count[i]));
+	dipr_cp_release(cp);
+	enum MHD_Result r = send_resp(s, c, 200, "text/plain; version=0.0.4", b.p, b.n, "no-store");
+	dipr_buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const char *url, const char *method,
+			     request *rq)
+{
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, post = strcmp(method, "POST") == 0;
+	if (strlen(url) > 1024)
+		return send_error(s, c, 414, "uri_too_long", "path longer than 1024 bytes");
+	if (strcmp(url, "/api/v1/evidence") == 0) {
+		if (!post)
+			return send_error(s, c, 405, "method_not_allowed", "/api/v1/evidence takes POST");
+		return evidence_post(s, c, rq);
+	}
+	if (!get)
+		return send_error(s, c, 405, "method_not_allowed", "%s takes GET", url);
+	if (strcmp(url, "/checkpoint") == 0) {
+		dipr_cp *cp = dipr_log_checkpoint(s->log);
+		enum MHD_Result r = send_resp(s, c, 200, "text/plain; charset=utf-8", cp->note, cp->len, "max-age=2");
+		dipr_cp_release(cp);
+		return r;
+	}
+	if (strncmp(url, "/tile/", 6) == 0)
+		return get_tile(s, c, url + 1);
+	if (strcmp(url, "/log.json") == 0) {
+		json_t *vk = json_array();
+		const char *p = dipr_log_vkeys(s->log);
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			json_array_append_new(vk, json_stringn(p, n));
+			p += n + (nl ? 1 : 0);
+		}
+		return send_json(s, c, 200,
+				 json_pack("{s:s,s:s,s:o,s:s}", "origin", dipr_log_origin(s->log), "tree_hash",
+					   dipr_hash_name(dipr_log_tree_alg(s->log)), "vkeys", vk, "version", DIPR_VERSION));
+	}
+	if (strcmp(url, "/healthz") == 0) {
+		dipr_cp *cp = dipr_log_checkpoint(s->log);
+		bool ok = dipr_log_healthy(s->log);
+		json_t *v = json_pack("{s:s,s:I}", "status", ok ? "ok" : "unhealthy", "tree_size", (json_int_t)cp->size);
+		dipr_cp_release(cp);
+		return send_json(s, c, ok ? 200 : 503, v);
+	}
+	if (strcmp(url, "/metrics") == 0)
+		return get_metrics(s, c);
+	if (strcmp(url, "/api/v1/proof/inclusion") == 0)
+		return get_proof(s, c, true);
+	if (strcmp(url, "/api/v1/proof/consistency") == 0)
+		return get_proof(s, c, false);
+	if (strncmp(url, "/api/v1/evidence/", 17) == 0)
+		return get_evidence(s, c, url + 17);
+	return send_error(s, c, 404, "not_found", "no such resource: %.200s", url);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	dipr_server *s = cls;
+	request *rq = *con_cls;
+	if (!rq) {
+		rq = calloc(1, sizeof *rq);
+		if (!rq)
+			return MHD_NO;
+		dipr_buf_init(&rq->body, DIPR_BODY_MAX);
+		rq->srv = s;
+		rq->state = RQ_BODY;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (rq->state == RQ_WAITING)
+		return evidence_answer(s, c, rq);
+	if (rq->state == RQ_ANSWERED)
+		return MHD_YES;
+	if (*upload_size) {
+		/* Keep reading (and dropping) an oversized body so the client
+		 * gets the 413 rather than a reset connection. */
+		if (!rq->too_large && dipr_buf_add(&rq->body, upload, *upload_size))
+			rq->too_large = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	rq->state = RQ_ANSWERED;
+	return route(s, c, url, method, rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	request *rq = *con_cls;
+	if (!rq)
+		return;
+	/* A suspended request is only completed after it was resumed, so
+	 * the sequencer is done with rq->lr here. */
+	dipr_log_req_clear(&rq->lr);
+	dipr_buf_free(&rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+int dipr_server_start(dipr_server **out, dipr_log *log, const char *listen, unsigned threads)
+{
+	struct sockaddr_in sa;
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	uint64_t port;
+	if (!colon || (size_t)(colon - listen) >= sizeof host ||
+	    dipr_parse_u64(colon + 1, strlen(colon + 1), 65535, &port))
+		return dipr__err(DIPR_EINVAL, "--listen \"%s\": expected ADDR:PORT, e.g. 127.0.0.1:8080", listen);
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return dipr__err(DIPR_EINVAL, "--listen \"%s\": expected an IPv4 address before the port", listen);
+	dipr_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return DIPR_ENOMEM;
+	s->log = log;
+	snprintf(s->dbpath, sizeof s->dbpath, "%s/dipr.db", dipr_log_dir(log));
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+					MHD_USE_ERROR_LOG,
+				0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 2, MHD_OPTION_CONNECTION_LIMIT, 4096,
+				MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				MHD_OPTION_END);
+	if (!s->d) {
+		free(s);
+		return dipr__err(DIPR_EIO, "cannot listen on %s (address in use?)", listen);
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : (unsigned)port;
+	*out = s;
+	return 0;
+}
+
+unsigned dipr_server_port(dipr_server *s) { return s->port; }
+
+void dipr_server_stop(dipr_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

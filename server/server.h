@@ -1,0 +1,21 @@
+/* server.h — dipr's HTTP server: the tlog-tiles read path, the evidence
+ * API, health and metrics.  libmicrohttpd with an internal epoll thread
+ * pool; a submission suspends its connection until the sequencer answers,
+ * so waiting clients hold no thread. */
+#ifndef DIPR_SERVER_H
+#define DIPR_SERVER_H
+
+#include "log/log.h"
+
+#define DIPR_BODY_MAX 65536      /* request body */
+#define DIPR_META_MAX 8192       /* canonical evidence metadata */
+
+typedef struct dipr_server dipr_server;
+
+/* listen is "ADDR:PORT" (IPv4; PORT 0 picks a free one). */
+int dipr_server_start(dipr_server **out, dipr_log *log, const char *listen, unsigned threads);
+/* The bound port. */
+unsigned dipr_server_port(dipr_server *s);
+void dipr_server_stop(dipr_server *s);
+
+#endif

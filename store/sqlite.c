@@ -1,0 +1,422 @@
+/* sqlite.c — the embedded store: one SQLite database in WAL mode.
+ *
+ * Durability: journal_mode=WAL with synchronous=FULL, so COMMIT returns
+ * only after the WAL is fsynced; one batch of entries is one transaction,
+ * hence one fsync (DESIGN.md "Durability and the write path").
+ *
+ * Tiles are stored one row per (level, index), holding the widest version
+ * written so far: a partial tile is a prefix of every wider version of the
+ * same tile, so narrower partials are served as prefixes.  Entries are one
+ * row each so that single entries and bundles are both cheap to read. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "internal.h"
+#include "store.h"
+
+enum {
+	ST_ENTRY_INS, ST_TILE_PUT, ST_TILE_GET, ST_SIZE_GET, ST_SIZE_PUT, ST_ENTRY_RANGE,
+	ST_ENTRY_GET, ST_CP_GET, ST_EV_INS, ST_TOKEN_LOOKUP, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_EV_ACCOUNT, ST__N
+};
+
+static const char *const sql_text[ST__N] = {
+	[ST_ENTRY_INS] = "INSERT INTO entry(idx, data) VALUES(?1, ?2)",
+	[ST_TILE_PUT] = "INSERT INTO tile(level, idx, data) VALUES(?1, ?2, ?3) "
+			"ON CONFLICT(level, idx) DO UPDATE SET data = excluded.data "
+			"WHERE length(excluded.data) > length(tile.data)",
+	[ST_TILE_GET] = "SELECT data FROM tile WHERE level = ?1 AND idx = ?2",
+	[ST_SIZE_GET] = "SELECT size FROM tree WHERE id = 1",
+	[ST_SIZE_PUT] = "UPDATE tree SET size = ?2 WHERE id = 1 AND size = ?1",
+	[ST_ENTRY_RANGE] = "SELECT idx, data FROM entry WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+	[ST_ENTRY_GET] = "SELECT data FROM entry WHERE idx = ?1",
+	[ST_CP_GET] = "SELECT size, note FROM checkpoint WHERE id = 1",
+	[ST_EV_INS] = "INSERT INTO evidence(idx, account, meta) VALUES(?1, ?2, ?3)",
+	[ST_TOKEN_LOOKUP] = "SELECT a.id, a.name, a.role FROM token t JOIN account a ON a.id = t.account "
+			    "WHERE t.hash = ?1 AND t.revoked IS NULL",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_EV_ACCOUNT] = "SELECT account FROM evidence WHERE idx = ?1",
+};
+
+struct dipr_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST__N];
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS tree(id INTEGER PRIMARY KEY CHECK(id = 1), size INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO tree(id, size) VALUES(1, 0);"
+	"CREATE TABLE IF NOT EXISTS entry(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS tile(level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK(id = 1), size INTEGER NOT NULL,"
+	" note BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS evidence(idx INTEGER PRIMARY KEY, account INTEGER NOT NULL, meta BLOB);"
+	"CREATE TABLE IF NOT EXISTS account(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" role TEXT NOT NULL CHECK(role IN ('applicant','examiner','admin')), created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS token(hash BLOB PRIMARY KEY, account INTEGER NOT NULL REFERENCES account(id),"
+	" created INTEGER NOT NULL, revoked INTEGER) WITHOUT ROWID;";
+
+static int db_err(dipr_store *s, const char *what)
+{
+	int code = sqlite3_errcode(s->db);
+	int rc = (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? DIPR_ECONFLICT
+	       : (code == SQLITE_NOMEM) ? DIPR_ENOMEM : DIPR_EIO;
+	return dipr__err(rc, "database: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *stmt(dipr_store *s, int i)
+{
+	sqlite3_stmt *st = s->st[i];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+int dipr_store_open(dipr_store **out, const char *path, int create)
+{
+	dipr_store *s = calloc(1, sizeof *s);
+	int rc = DIPR_EIO;
+	if (!s)
+		return DIPR_ENOMEM;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		rc = dipr__err(DIPR_EIO, "%s: cannot open database: %s", path,
+			       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	/* WAL: readers never block the sequencer; synchronous=FULL: COMMIT
+	 * fsyncs the WAL, so a committed batch survives power loss. */
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(s, "configure");
+		goto fail;
+	}
+	if (create && sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(s, "create schema");
+		goto fail;
+	}
+	for (int i = 0; i < ST__N; i++) {
+		if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+		    SQLITE_OK) {
+			rc = db_err(s, create ? "prepare" : "prepare (is this a dipr data directory?)");
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	dipr_store_close(s);
+	return rc;
+}
+
+void dipr_store_close(dipr_store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST__N; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int dipr_store_meta_set(dipr_store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(k, v) VALUES(?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "meta");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_err(s, "meta");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dipr_store_meta_get(dipr_store *s, const char *key, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = DIPR_ENOTFOUND;
+	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k = ?1", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "meta");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		if (n + 1 > cap) {
+			rc = dipr__err(DIPR_ERANGE, "meta %s too long", key);
+		} else {
+			memcpy(out, v, n);
+			out[n] = 0;
+			rc = 0;
+		}
+	} else if (r != SQLITE_DONE) {
+		rc = db_err(s, "meta");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dipr_store_tree_size(dipr_store *s, uint64_t *size)
+{
+	sqlite3_stmt *st = stmt(s, ST_SIZE_GET);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_err(s, "read tree size");
+	*size = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int step_done(dipr_store *s, sqlite3_stmt *st, const char *what)
+{
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? 0 : db_err(s, what);
+}
+
+int dipr_store_append(dipr_store *s, uint64_t first, const dipr_bytes *entries, size_t n,
+		      const dipr_store_tile *tiles, size_t ntiles, const dipr_store_evidence *ev, size_t nev)
+{
+	int rc;
+	sqlite3_stmt *st;
+	if ((rc = step_done(s, stmt(s, ST_BEGIN), "begin")))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		st = stmt(s, ST_ENTRY_INS);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
+		sqlite3_bind_blob(st, 2, entries[i].p, (int)entries[i].n, SQLITE_STATIC);
+		if ((rc = step_done(s, st, "insert entry")))
+			goto fail;
+	}
+	for (size_t i = 0; i < ntiles; i++) {
+		st = stmt(s, ST_TILE_PUT);
+		sqlite3_bind_int(st, 1, tiles[i].id.level);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)tiles[i].id.index);
+		sqlite3_bind_blob(st, 3, tiles[i].data, (int)(tiles[i].id.width * DIPR_HASH_LEN), SQLITE_STATIC);
+		if ((rc = step_done(s, st, "write tile")))
+			goto fail;
+	}
+	for (size_t i = 0; i < nev; i++) {
+		st = stmt(s, ST_EV_INS);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)ev[i].index);
+		sqlite3_bind_int64(st, 2, ev[i].account);
+		if (ev[i].meta)
+			sqlite3_bind_blob(st, 3, ev[i].meta, (int)ev[i].meta_len, SQLITE_STATIC);
+		if ((rc = step_done(s, st, "insert evidence")))
+			goto fail;
+	}
+	st = stmt(s, ST_SIZE_PUT);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + n));
+	if ((rc = step_done(s, st, "update tree size")))
+		goto fail;
+	if (sqlite3_changes(s->db) != 1) {
+		rc = dipr__err(DIPR_ECONFLICT, "database: tree size is not %llu", (unsigned long long)first);
+		goto fail;
+	}
+	if ((rc = step_done(s, stmt(s, ST_COMMIT), "commit")))
+		goto fail;
+	return 0;
+fail:
+	/* After a failed COMMIT SQLite may have rolled back already. */
+	if (!sqlite3_get_autocommit(s->db))
+		step_done(s, stmt(s, ST_ROLLBACK), "rollback");
+	return rc;
+}
+
+int dipr_store_tile_read(dipr_store *s, int level, uint64_t index, uint8_t *out, unsigned *width)
+{
+	sqlite3_stmt *st = stmt(s, ST_TILE_GET);
+	sqlite3_bind_int(st, 1, level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	int r = sqlite3_step(st), rc = 0;
+	if (r == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(st, 0);
+		if (n <= 0 || n % DIPR_HASH_LEN || n > DIPR_TILE_WIDTH * DIPR_HASH_LEN) {
+			rc = dipr__err(DIPR_EIO, "database: tile %d/%llu has %d bytes", level,
+				       (unsigned long long)index, n);
+		} else {
+			memcpy(out, sqlite3_column_blob(st, 0), (size_t)n);
+			*width = (unsigned)(n / DIPR_HASH_LEN);
+		}
+	} else {
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "read tile");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int dipr_store_entries_bundle(dipr_store *s, uint64_t first, size_t n, dipr_buf *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_ENTRY_RANGE);
+	uint64_t want = first;
+	int rc = 0, r;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + n));
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		int len = sqlite3_column_bytes(st, 1);
+		uint8_t hdr[2];
+		if ((uint64_t)sqlite3_column_int64(st, 0) != want || len > 65535) {
+			rc = dipr__err(DIPR_EIO, "database: entry %llu missing or too long", (unsigned long long)want);
+			break;
+		}
+		dipr__put_u16be(hdr, (uint16_t)len);
+		if ((rc = dipr_buf_add(out, hdr, 2)) || (rc = dipr_buf_add(out, sqlite3_column_blob(st, 1), (size_t)len)))
+			break;
+		want++;
+	}
+	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_err(s, "read entries");
+	if (!rc && want != first + n)
+		rc = DIPR_ENOTFOUND;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int dipr_store_entry(dipr_store *s, uint64_t index, dipr_buf *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_ENTRY_GET);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+	int r = sqlite3_step(st), rc;
+	if (r == SQLITE_ROW)
+		rc = dipr_buf_add(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	else
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "read entry");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int dipr_store_checkpoint_get(dipr_store *s, dipr_buf *note, uint64_t *size)
+{
+	sqlite3_stmt *st = stmt(s, ST_CP_GET);
+	int r = sqlite3_step(st), rc;
+	if (r == SQLITE_ROW) {
+		*size = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = dipr_buf_add(note, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+	} else {
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "read checkpoint");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int dipr_store_checkpoint_cas(dipr_store *s, const uint8_t *old_note, size_t old_len, uint64_t new_size,
+			      const uint8_t *note, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	const char *sql = old_note
+		? "UPDATE checkpoint SET size = ?1, note = ?2 WHERE id = 1 AND note = ?3 AND size <= ?1"
+		: "INSERT INTO checkpoint(id, size, note) VALUES(1, ?1, ?2) ON CONFLICT(id) DO NOTHING";
+	int rc = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "checkpoint");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)new_size);
+	sqlite3_bind_blob(st, 2, note, (int)len, SQLITE_STATIC);
+	if (old_note)
+		sqlite3_bind_blob(st, 3, old_note, (int)old_len, SQLITE_STATIC);
+	/* Autocommit statement: with synchronous=FULL it is durable on return. */
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_err(s, "store checkpoint");
+	else if (sqlite3_changes(s->db) != 1)
+		rc = dipr__err(DIPR_ECONFLICT, "checkpoint changed underneath (another sequencer?)");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dipr_store_account_add(dipr_store *s, const char *name, const char *role, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO account(name, role, created) VALUES(?1, ?2, ?3)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_err(s, "account");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	int r = sqlite3_step(st);
+	if (r == SQLITE_CONSTRAINT || sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = dipr__err(DIPR_ECONFLICT, "account \"%s\" already exists", name);
+	else if (r != SQLITE_DONE)
+		rc = db_err(s, "add account");
+	else if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void account_row(sqlite3_stmt *st, dipr_account *a)
+{
+	a->id = sqlite3_column_int64(st, 0);
+	snprintf(a->name, sizeof a->name, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(a->role, sizeof a->role, "%s", (const char *)sqlite3_column_text(st, 2));
+}
+
+int dipr_store_account_get(dipr_store *s, const char *name, dipr_account *a)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name, role FROM account WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "account");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		account_row(st, a);
+		rc = 0;
+	} else {
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "read account");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dipr_store_token_add(dipr_store *s, int64_t account, const uint8_t hash[32])
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO token(hash, account, created) VALUES(?1, ?2, ?3)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_err(s, "token");
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, account);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_err(s, "add token");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dipr_store_token_lookup(dipr_store *s, const uint8_t hash[32], dipr_account *a)
+{
+	sqlite3_stmt *st = stmt(s, ST_TOKEN_LOOKUP);
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	int r = sqlite3_step(st), rc = 0;
+	if (r == SQLITE_ROW)
+		account_row(st, a);
+	else
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "token lookup");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int dipr_store_evidence_account(dipr_store *s, uint64_t index, int64_t *account)
+{
+	sqlite3_stmt *st = stmt(s, ST_EV_ACCOUNT);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+	int r = sqlite3_step(st), rc = 0;
+	if (r == SQLITE_ROW)
+		*account = sqlite3_column_int64(st, 0);
+	else
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "evidence");
+	sqlite3_reset(st);
+	return rc;
+}

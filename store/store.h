@@ -1,0 +1,91 @@
+/* store.h — dipr's one storage interface.
+ *
+ * Three stores, three levels of trust (Sunlight):
+ *   - the latest signed checkpoint: small, updated only by compare-and-swap,
+ *     the one thing a reader trusts (store_checkpoint_*);
+ *   - the tree (tiles) and the entries: durable, appended in one
+ *     transaction per batch (store_append);
+ *   - caches (the full-tile cache in log/): may be lost at any time.
+ * Accounts and tokens live here too.
+ *
+ * The SQLite implementation is the embedded default; a PostgreSQL one can
+ * sit behind the same operations.  A dipr_store is used by one thread at a
+ * time; the server gives each thread its own (store_open is cheap). */
+#ifndef DIPR_STORE_H
+#define DIPR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dipr/dipr.h"
+#include "dipr/merkle.h"
+
+typedef struct dipr_store dipr_store;
+
+/* A tile to write: level >= 0 for hash tiles.  data holds width*32 bytes. */
+typedef struct {
+	dipr_tile_id id;
+	const uint8_t *data;
+} dipr_store_tile;
+
+/* Evidence metadata kept beside the log (not in it). */
+typedef struct {
+	uint64_t index;
+	int64_t account;
+	const uint8_t *meta; /* canonical JSON or NULL */
+	size_t meta_len;
+} dipr_store_evidence;
+
+typedef struct {
+	int64_t id;
+	char name[128];
+	char role[16];
+} dipr_account;
+
+/* Opens (creating if `create`) the database file. */
+int dipr_store_open(dipr_store **out, const char *path, int create);
+void dipr_store_close(dipr_store *s);
+
+/* Sets/gets configuration values (origin, tree_hash, ...). */
+int dipr_store_meta_set(dipr_store *s, const char *key, const char *value);
+int dipr_store_meta_get(dipr_store *s, const char *key, char *out, size_t cap);
+
+/* Durable tree size (entries committed). */
+int dipr_store_tree_size(dipr_store *s, uint64_t *size);
+
+/* One transaction: entries [first, first+n) (must equal the current tree
+ * size), the tiles, evidence rows, new tree size; committed with fsync
+ * before returning 0.  On any failure nothing is visible. */
+int dipr_store_append(dipr_store *s, uint64_t first, const dipr_bytes *entries, size_t n,
+		      const dipr_store_tile *tiles, size_t ntiles,
+		      const dipr_store_evidence *ev, size_t nev);
+
+/* Reads a hash tile's stored data (the widest stored version).  *width is
+ * set to the stored width; out must hold 256*32 bytes. DIPR_ENOTFOUND if
+ * none stored. */
+int dipr_store_tile_read(dipr_store *s, int level, uint64_t index, uint8_t *out, unsigned *width);
+
+/* Appends entries [first, first+n) to out as a tlog-tiles entry bundle
+ * (u16 big-endian length || bytes each). DIPR_ENOTFOUND if any is missing. */
+int dipr_store_entries_bundle(dipr_store *s, uint64_t first, size_t n, dipr_buf *out);
+/* One entry's bytes. */
+int dipr_store_entry(dipr_store *s, uint64_t index, dipr_buf *out);
+
+/* The latest signed checkpoint: note bytes and its size.
+ * DIPR_ENOTFOUND before the first one. */
+int dipr_store_checkpoint_get(dipr_store *s, dipr_buf *note, uint64_t *size);
+/* Replaces the checkpoint only if the stored one has exactly old_size and
+ * old_note (old_note NULL: only if none is stored).  Durable before 0 is
+ * returned; DIPR_ECONFLICT if another writer got there first. */
+int dipr_store_checkpoint_cas(dipr_store *s, const uint8_t *old_note, size_t old_len,
+			      uint64_t new_size, const uint8_t *note, size_t len);
+
+/* Accounts and tokens.  Tokens are stored as SHA-256 of the token. */
+int dipr_store_account_add(dipr_store *s, const char *name, const char *role, int64_t *id);
+int dipr_store_account_get(dipr_store *s, const char *name, dipr_account *a);
+int dipr_store_token_add(dipr_store *s, int64_t account, const uint8_t hash[32]);
+int dipr_store_token_lookup(dipr_store *s, const uint8_t hash[32], dipr_account *a);
+
+/* Evidence metadata owner (account id) for an entry; DIPR_ENOTFOUND if none. */
+int dipr_store_evidence_account(dipr_store *s, uint64_t index, int64_t *account);
+
+#endif

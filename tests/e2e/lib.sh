@@ -1,0 +1,53 @@
+# lib.sh — helpers for the end-to-end tests: a real server on a random
+# loopback port, driven by the real dipr command and curl.
+PASS=0
+FAIL=0
+FAILED=""
+ok() { PASS=$((PASS + 1)); }
+bad() { FAIL=$((FAIL + 1)); FAILED="$FAILED
+  $1"; echo "FAIL: $1" >&2; }
+# expect_status WANT NAME CMD...: runs CMD, checks its exit status.
+expect_status() {
+	want=$1; name=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"; got=$?
+	if [ "$got" = "$want" ]; then ok; else bad "$name: exit $got, want $want: $(head -c 300 "$T/err")"; fi
+}
+# expect_http STATUS CODE NAME curl-args...: checks status and error.code.
+expect_http() {
+	want=$1; code=$2; name=$3; shift 3
+	got=$(curl -s -o "$T/body" -w '%{http_code}' "$@")
+	if [ "$got" != "$want" ]; then bad "$name: HTTP $got, want $want: $(head -c 200 "$T/body")"; return; fi
+	if [ -n "$code" ]; then
+		c=$(jq -r '.error.code' <"$T/body" 2>/dev/null)
+		m=$(jq -r '.error.message' <"$T/body" 2>/dev/null)
+		if [ "$c" != "$code" ] || [ -z "$m" ] || [ "$m" = null ]; then bad "$name: error.code '$c' want '$code' (message '$m')"; return; fi
+	fi
+	ok
+}
+# start_server DIR [extra env]: starts dipr serve on a free port; sets URL, SPID.
+start_server() {
+	dir=$1
+	: >"$T/serve.out"
+	"$DIPR" serve --dir "$dir" --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
+	SPID=$!
+	i=0
+	while ! grep -q '^serving ' "$T/serve.out" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 $SPID 2>/dev/null; then
+			echo "server did not start: $(cat "$T/serve.err")" >&2
+			SPID=""
+			return 1
+		fi
+		sleep 0.05
+	done
+	URL=$(sed -n 's/^serving \(http[^ ]*\)\/$/\1/p' "$T/serve.out")
+}
+stop_server() {
+	[ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	SPID=""
+}
+finish() {
+	stop_server
+	echo "e2e $SUITE: $PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ] || { echo "failed:$FAILED" >&2; exit 1; }
+}
