@@ -129,7 +129,8 @@ static int encode(const json_t *v, dipr_buf *o, int depth)
 		if (n && !keys)
 			return DIPR_ENOMEM;
 		json_object_foreach((json_t *)v, key, val) keys[k++] = key;
-		qsort(keys, n, sizeof *keys, key_cmp);
+		if (n > 1) /* qsort(NULL, 0, ...) is undefined (found by fuzz_json) */
+			qsort(keys, n, sizeof *keys, key_cmp);
 		rc = dipr_buf_add(o, "{", 1);
 		for (size_t i = 0; i < n && !rc; i++) {
 			if (i)
@@ -181,6 +182,10 @@ static int check(const json_t *v, size_t depth, size_t max_depth, const char *wh
 		const char *k;
 		json_t *x;
 		json_object_foreach((json_t *)v, k, x) {
+			/* JSON_ALLOW_NUL lets "\u0000" into keys too; keys are C
+			 * strings everywhere after this, so refuse them here. */
+			if (json_object_iter_key_len(json_object_key_to_iter(k)) != strlen(k))
+				return dipr__err(DIPR_EINVAL, "%s: object key contains U+0000", what);
 			int rc = check(x, depth + 1, max_depth, what);
 			if (rc)
 				return rc;

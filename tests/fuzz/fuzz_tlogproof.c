@@ -8,7 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static dipr_verifier *v[2];
 	if (!v[0]) {
-		const char *vk[2] = {"fuzz.test/log+8bd07c42+AVmMiN5Sk82U0mjLsoqXBQsPzZEmbNhx8JG/tDPYcjoH",
+		const char *vk[2] = {"fuzz.test/log+7d7161d7+ARCE8HDZkIO741TN7aUmLvYgdnjuj8NfnT1+wEoOmxiy",
 				     NULL};
 		dipr_verifier_from_vkey(&v[0], vk[0], strlen(vk[0]));
 	}

@@ -22,7 +22,7 @@ if [ "$mode" = replay ]; then
 else
 	out=build-fuzz; mkdir -p "$out"
 	for t in $targets; do
-		clang $FLAGS -O1 -fsanitize=fuzzer,address,undefined -o "$out/$t" tests/fuzz/fuzz_$t.c lib/*.c $APPSRC $LIBS
+		clang $FLAGS -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o "$out/$t" tests/fuzz/fuzz_$t.c lib/*.c $APPSRC $LIBS
 		mkdir -p tests/fuzz/corpus/$t "$out/corpus-$t"
 		dict=""; [ -f tests/fuzz/$t.dict ] && dict="-dict=tests/fuzz/$t.dict"
 		"$out/$t" -max_total_time="$secs" -max_len=65536 $dict "$out/corpus-$t" tests/fuzz/corpus/$t

@@ -37,7 +37,8 @@ static void test_whitespace_and_nesting(void **st)
 	expect_canon(" { \"b\" : [ 1 , -2 , 0 ] , \"a\" : { \"z\" : null , \"y\" : true } , \"c\" : false } ",
 		     "{\"a\":{\"y\":true,\"z\":null},\"b\":[1,-2,0],\"c\":false}");
 	expect_canon("9007199254740991", "9007199254740991");
-	expect_canon("{}", "{}");
+	expect_canon("{}", "{}"); /* regression: qsort(NULL, 0) found by fuzz_json */
+	expect_canon("{\"a\":{}}", "{\"a\":{}}");
 	expect_canon("[]", "[]");
 }
 
@@ -62,6 +63,7 @@ static void test_rejects_bad_input(void **st)
 	expect_reject("\"\xff\"", 8);            /* invalid UTF-8 */
 	expect_reject("\"\\ud800\"", 8);         /* lone surrogate */
 	expect_reject("", 8);
+	expect_reject("{\"a\\u0000b\":1}", 8); /* NUL inside a key */
 }
 
 static void test_encoder_rejects_reals(void **st)
