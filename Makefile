@@ -27,24 +27,30 @@ all: $(BUILD)/dipr
 deps:
 	@sh scripts/deps.sh
 
+# V=1 shows the full commands.
+Q = $(if $(V),,@)
+
 $(BUILD)/%.o: %.c $(wildcard include/dipr/*.h lib/*.h store/*.h log/*.h server/*.h cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libdipr.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libdipr-app.a: $(APP_NOMAIN)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/dipr: $(BUILD)/cli/main.o $(BUILD)/libdipr-app.a $(BUILD)/libdipr.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdipr-app.a $(BUILD)/libdipr.a tests/unit/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libdipr-app.a $(BUILD)/libdipr.a $(LIBS) -lcmocka
+	@$(if $(V),,echo "  TEST    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libdipr-app.a $(BUILD)/libdipr.a $(LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
@@ -59,7 +65,9 @@ e2e: $(BUILD)/dipr $(BUILD)/tests/failsync.so
 fuzz-replay:
 	@sh tests/fuzz/run.sh replay $(BUILD)
 
+FUZZ_SECONDS ?= 60
 fuzz:
+	@sh scripts/deps.sh fuzz
 	@sh tests/fuzz/run.sh fuzz $(BUILD) $(FUZZ_SECONDS)
 
 # The README's test command: installs what is missing, builds, runs every test.
@@ -73,6 +81,7 @@ run: deps
 	@sh scripts/run.sh $(BUILD)/dipr
 
 bench: deps
+	@sh scripts/deps.sh bench
 	$(MAKE) all
 	@sh bench/run.sh $(BUILD)/dipr
 

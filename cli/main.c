@@ -207,6 +207,52 @@ static int cmd_token(int argc, char **argv)
 	return 0;
 }
 
+/* The holder's own key for attest --key: written 0600, vkey printed. */
+static int cmd_keygen(int argc, char **argv)
+{
+	const char *type = "ed25519", *outp = NULL, *pos[1];
+	int npos;
+	cli_opt o[] = {{"--type", 1, &type}, {"-o", 1, &outp}, {0}};
+	if (cli_parse(argc, argv, o, pos, &npos, 1))
+		return 2;
+	if (npos != 1 || !outp)
+		return cli_fail(2, "usage: dipr keygen NAME [--type ed25519|sm2] -o FILE");
+	int t = strcmp(type, "ed25519") == 0 ? DIPR_KEY_ED25519 : strcmp(type, "sm2") == 0 ? DIPR_KEY_SM2 : 0;
+	if (!t)
+		return cli_fail(2, "--type: expected ed25519 or sm2");
+	dipr_signer *sg = NULL;
+	char *sk = NULL, *vk = NULL;
+	if (dipr_signer_generate(&sg, pos[0], t))
+		return cli_fail(2, "key name \"%s\": %s", pos[0], dipr_errdetail());
+	int rc = 0, fd = -1;
+	if (dipr_signer_skey(sg, &sk) || dipr_signer_vkey(sg, &vk)) {
+		rc = cli_fail(2, "keygen: %s", dipr_errdetail());
+		goto done;
+	}
+	fd = open(outp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = cli_fail(2, "-o %s: cannot create (it must not exist yet): %s", outp, strerror(errno));
+		goto done;
+	}
+	size_t n = strlen(sk);
+	if (write(fd, sk, n) != (ssize_t)n || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+		rc = cli_fail(2, "-o %s: write failed: %s", outp, strerror(errno));
+		unlink(outp);
+		goto done;
+	}
+	printf("%s\n", vk);
+done:
+	if (fd >= 0)
+		close(fd);
+	if (sk) {
+		OPENSSL_cleanse(sk, strlen(sk));
+		free(sk);
+	}
+	free(vk);
+	dipr_signer_free(sg);
+	return rc;
+}
+
 /* ---- serve ---- */
 
 static int cmd_serve(int argc, char **argv)
@@ -372,6 +418,7 @@ static void usage(FILE *f)
 	      "  init    [--dir D] [--origin O] [--tree-hash sha256|sm3]      create a data dir and keys\n"
 	      "  serve   [--dir D] [--listen ADDR:PORT] [--threads N]          run the server\n"
 	      "  keys    [--dir D]                                            print the vkeys\n"
+	      "  keygen  NAME [--type ed25519|sm2] -o FILE                    a holder key for attest --key\n"
 	      "  hash    FILE... [--alg sm3|sha256|sm3,sha256]                digests, like sha256sum\n"
 	      "  attest  FILE... --server URL [--token T] [--alg A] [--key K] [-o OUT]\n"
 	      "  verify  FILE.tlog-proof [--file F] [--vkey K]... [--server URL]\n"
@@ -398,6 +445,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "init")) return cmd_init(argc, argv);
 	if (!strcmp(c, "serve")) return cmd_serve(argc, argv);
 	if (!strcmp(c, "keys")) return cmd_keys(argc, argv);
+	if (!strcmp(c, "keygen")) return cmd_keygen(argc, argv);
 	if (!strcmp(c, "user")) return cmd_user(argc, argv);
 	if (!strcmp(c, "token")) return cmd_token(argc, argv);
 	if (!strcmp(c, "hash")) return cmd_hash(argc, argv);

@@ -1,12 +1,20 @@
 #!/bin/sh
-# Installs the Debian 12 packages dipr needs to build, test and benchmark,
-# if any is missing. Uses sudo when not root.
+# Installs the Debian 12 packages dipr needs, if any is missing (sudo when
+# not root).  scripts/deps.sh [base|fuzz|bench]: base builds and tests;
+# fuzz adds clang's libFuzzer; bench adds wrk.
 set -e
-PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev curl jq xxd clang wrk"
+PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev
+libcmocka-dev libcurl4-openssl-dev ca-certificates curl jq xxd nodejs"
+case "${1:-base}" in
+fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
+bench) PKGS="$PKGS wrk" ;;
+esac
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# Node.js may come from outside Debian on some images; any node will do.
+case " $missing " in *" nodejs "*) command -v node >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ nodejs//') ;; esac
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing" >&2
 SUDO=""

@@ -66,15 +66,29 @@ expect_status 0 "attest two files" "$DIPR" attest "$T/two.txt" "$T/three.txt" --
 expect_status 0 "old receipt consistent with the grown log" "$DIPR" verify "$T/r.tlog-proof" --vkey "$T/vkeys" --server "$URL"
 expect_status 0 "sm3+sha256 receipt verifies with file" "$DIPR" verify "$T/two.txt.tlog-proof" --file "$T/two.txt" --vkey "$T/vkeys"
 
+# the holder's own signature over the digests
+expect_status 0 "keygen" "$DIPR" keygen alice.example --type sm2 -o "$T/alice.key"
+[ "$(stat -c %a "$T/alice.key")" = 600 ] && ok || bad "holder key file is mode 600"
+HOLDER=$(cat "$T/out")
+expect_status 2 "keygen refuses to overwrite" "$DIPR" keygen alice.example -o "$T/alice.key"
+printf 'signed' >"$T/signed.txt"
+expect_status 0 "attest with --key" "$DIPR" attest "$T/signed.txt" --server "$URL" --token "$TOK" --key "$T/alice.key"
+sed -n 's/^extra //p' "$T/signed.txt.tlog-proof" | base64 -d >"$T/signed.json"
+[ "$(jq -r .holder "$T/signed.json")" = "$HOLDER" ] && [ "$(jq -r .holder_sig "$T/signed.json")" != null ] && ok || bad "entry carries holder and holder_sig"
+expect_http 400 bad_request "holder_sig that does not verify" -X POST -H "Authorization: Bearer $TOK" \
+	-d '{"digests":{"sm3":"'$want_sm3'"},"size":1,"holder":"'$HOLDER'","holder_sig":"'$(jq -r .holder_sig "$T/signed.json")'"}' "$URL/api/v1/evidence"
+expect_http 400 bad_request "holder without holder_sig" -X POST -H "Authorization: Bearer $TOK" \
+	-d '{"digests":{"sm3":"'$want_sm3'"},"size":1,"holder":"'$HOLDER'"}' "$URL/api/v1/evidence"
+
 # read path
 expect_http 200 "" "GET /checkpoint" "$URL/checkpoint"
-sed -n 2p "$T/body" | grep -qx 3 && ok || bad "checkpoint size is 3"
+sed -n 2p "$T/body" | grep -qx 4 && ok || bad "checkpoint size is 4"
 expect_http 200 "" "GET /log.json" "$URL/log.json"
 [ "$(jq -r .tree_hash "$T/body")" = sha256 ] && [ "$(jq -r '.vkeys|length' "$T/body")" = 2 ] && ok || bad "log.json fields"
 expect_http 200 "" "GET /tile/0/000.p/3" "$URL/tile/0/000.p/3"
 [ "$(stat -c %s "$T/body")" = 96 ] && ok || bad "partial tile of width 3 is 96 bytes"
 expect_http 200 "" "GET /tile/entries/000.p/3" "$URL/tile/entries/000.p/3"
-expect_http 404 not_found "tile beyond the checkpoint" "$URL/tile/0/000.p/4"
+expect_http 404 not_found "tile beyond the checkpoint" "$URL/tile/0/000.p/5"
 expect_http 404 not_found "full tile not yet there" "$URL/tile/0/000"
 expect_http 400 bad_tile_path "malformed tile path" "$URL/tile/0/0000"
 expect_http 400 bad_tile_path "tile path traversal" --path-as-is "$URL/tile/../../etc/passwd"
@@ -92,7 +106,7 @@ expect_http 200 "" "consistency proof" "$URL/api/v1/proof/consistency?from=1&to=
 expect_http 400 bad_request "consistency from=0" "$URL/api/v1/proof/consistency?from=0&to=3"
 expect_http 200 "" "healthz" "$URL/healthz"
 expect_http 200 "" "metrics" "$URL/metrics"
-grep -q '^dipr_tree_size 3$' "$T/body" && ok || bad "metrics report the tree size"
+grep -q '^dipr_tree_size 4$' "$T/body" && ok || bad "metrics report the tree size"
 expect_http 404 not_found "unknown path" "$URL/nope"
 
 # bad requests change nothing
@@ -115,7 +129,7 @@ expect_http 413 too_large "oversized body" -X POST -H "$A" --data-binary @"$T/bi
 expect_http 405 method_not_allowed "GET on the POST endpoint" "$URL/api/v1/evidence"
 expect_http 405 method_not_allowed "DELETE checkpoint" -X DELETE "$URL/checkpoint"
 expect_http 200 "" "checkpoint after bad requests" "$URL/checkpoint"
-sed -n 2p "$T/body" | grep -qx 3 && ok || bad "bad requests changed nothing (size still 3)"
+sed -n 2p "$T/body" | grep -qx 4 && ok || bad "bad requests changed nothing (size still 4)"
 # metadata stays in the database; the log carries a salted hash
 expect_http 200 "" "POST with meta" -X POST -H "$A" -d '{"digests":{"sm3":"'$want_sm3'"},"size":100000,"meta":{"name":"交通流量数据集"}}' "$URL/api/v1/evidence"
 sed -n 's/^extra //p' "$T/body" | base64 -d >"$T/entry.json"
