@@ -502,10 +502,20 @@ int cmd_verify(int argc, char **argv)
 			      dipr_errdetail()[0] ? dipr_errdetail() : "wrong key or changed checkpoint");
 		goto done;
 	}
+	/* Signatures once (above), then the inclusion proof under the log's
+	 * tree hash; the receipt does not name it, so unless --tree-hash is
+	 * given both are tried (a proof cannot verify under both). */
+	if (dipr_checkpoint_parse(p.note, tl, &cp) || strcmp(cp.origin, origin) != 0) {
+		rc = cli_fail(1, "%s: checkpoint: origin is not %s, the name of the given keys", pos[0], origin);
+		goto done;
+	}
 	int vr = DIPR_EVERIFY;
 	for (int i = 0; i < ntry && vr; i++) {
+		uint8_t leaf[DIPR_HASH_LEN];
 		alg = tried[i];
-		vr = dipr_tlog_proof_verify(&p, alg, k.v, k.n, origin, &cp);
+		dipr_merkle_leaf_hash(alg, p.extra, p.extra_len, leaf);
+		vr = dipr_merkle_verify_inclusion(alg, p.index, cp.size, leaf, (const uint8_t(*)[DIPR_HASH_LEN])p.proof,
+						  p.proof_len, cp.root);
 	}
 	if (vr) {
 		rc = cli_fail(1, "%s: inclusion proof: entry %llu is not in the signed tree (changed entry, index or proof)",

@@ -20,7 +20,7 @@
 enum {
 	ST_ENTRY_INS, ST_TILE_PUT, ST_TILE_GET, ST_SIZE_GET, ST_SIZE_PUT, ST_ENTRY_RANGE,
 	ST_ENTRY_GET, ST_CP_GET, ST_EV_INS, ST_TOKEN_LOOKUP, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_EV_ACCOUNT, ST__N
+	ST_EV_ACCOUNT, ST_CP_UPDATE, ST_CP_INSERT, ST__N
 };
 
 static const char *const sql_text[ST__N] = {
@@ -41,6 +41,8 @@ static const char *const sql_text[ST__N] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_EV_ACCOUNT] = "SELECT account FROM evidence WHERE idx = ?1",
+	[ST_CP_UPDATE] = "UPDATE checkpoint SET size = ?1, note = ?2 WHERE id = 1 AND note = ?3 AND size <= ?1",
+	[ST_CP_INSERT] = "INSERT INTO checkpoint(id, size, note) VALUES(1, ?1, ?2) ON CONFLICT(id) DO NOTHING",
 };
 
 struct dipr_store {
@@ -79,6 +81,19 @@ static sqlite3_stmt *stmt(dipr_store *s, int i)
 	return st;
 }
 
+/* The connection's PRAGMA synchronous (2 = FULL), or -1. */
+static int sync_level(dipr_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int dipr_store_sync_level(dipr_store *s) { return sync_level(s); }
+
 int dipr_store_open(dipr_store **out, const char *path, int create)
 {
 	dipr_store *s = calloc(1, sizeof *s);
@@ -109,6 +124,11 @@ int dipr_store_open(dipr_store **out, const char *path, int create)
 			rc = db_err(s, create ? "prepare" : "prepare (is this a dipr data directory?)");
 			goto fail;
 		}
+	}
+	/* Durability rests on this: refuse to run if it did not take. */
+	if (sync_level(s) != 2) {
+		rc = dipr__err(DIPR_EIO, "%s: SQLite did not accept synchronous=FULL", path);
+		goto fail;
 	}
 	*out = s;
 	return 0;
@@ -311,25 +331,28 @@ int dipr_store_checkpoint_get(dipr_store *s, dipr_buf *note, uint64_t *size)
 }
 
 int dipr_store_checkpoint_cas(dipr_store *s, const uint8_t *old_note, size_t old_len, uint64_t new_size,
-			      const uint8_t *note, size_t len)
+			      const uint8_t *note, size_t len, bool durable)
 {
-	sqlite3_stmt *st = NULL;
-	const char *sql = old_note
-		? "UPDATE checkpoint SET size = ?1, note = ?2 WHERE id = 1 AND note = ?3 AND size <= ?1"
-		: "INSERT INTO checkpoint(id, size, note) VALUES(1, ?1, ?2) ON CONFLICT(id) DO NOTHING";
+	sqlite3_stmt *st;
 	int rc = 0;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(s, "checkpoint");
+	/* In WAL mode synchronous=NORMAL still writes the commit to the WAL
+	 * in order, it only skips the fsync; switching is free (no I/O).
+	 * Never a prepared statement: SQLite applies this pragma while
+	 * *preparing* it, so a prepared copy would act once, at open. */
+	if (!durable && sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(s, "synchronous");
+	st = stmt(s, old_note ? ST_CP_UPDATE : ST_CP_INSERT);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)new_size);
 	sqlite3_bind_blob(st, 2, note, (int)len, SQLITE_STATIC);
 	if (old_note)
 		sqlite3_bind_blob(st, 3, old_note, (int)old_len, SQLITE_STATIC);
-	/* Autocommit statement: with synchronous=FULL it is durable on return. */
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_err(s, "store checkpoint");
 	else if (sqlite3_changes(s->db) != 1)
 		rc = dipr__err(DIPR_ECONFLICT, "checkpoint changed underneath (another sequencer?)");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	if (!durable && sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK && !rc)
+		rc = db_err(s, "synchronous");
 	return rc;
 }
 

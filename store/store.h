@@ -15,6 +15,7 @@
 #define DIPR_STORE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "dipr/dipr.h"
 #include "dipr/merkle.h"
@@ -73,11 +74,17 @@ int dipr_store_entry(dipr_store *s, uint64_t index, dipr_buf *out);
 /* The latest signed checkpoint: note bytes and its size.
  * DIPR_ENOTFOUND before the first one. */
 int dipr_store_checkpoint_get(dipr_store *s, dipr_buf *note, uint64_t *size);
-/* Replaces the checkpoint only if the stored one has exactly old_size and
- * old_note (old_note NULL: only if none is stored).  Durable before 0 is
- * returned; DIPR_ECONFLICT if another writer got there first. */
+/* Replaces the checkpoint only if the stored one is exactly old_note
+ * (old_note NULL: only if none is stored) and not larger than new_size;
+ * DIPR_ECONFLICT if another writer got there first.
+ * durable: fsync before returning.  Not durable: written and ordered after
+ * every earlier commit (WAL), so a crash can only lose it together with
+ * nothing else, and it becomes durable with the next durable commit. */
 int dipr_store_checkpoint_cas(dipr_store *s, const uint8_t *old_note, size_t old_len,
-			      uint64_t new_size, const uint8_t *note, size_t len);
+			      uint64_t new_size, const uint8_t *note, size_t len, bool durable);
+
+/* PRAGMA synchronous of the connection (2 = FULL; tests pin it). */
+int dipr_store_sync_level(dipr_store *s);
 
 /* Accounts and tokens.  Tokens are stored as SHA-256 of the token. */
 int dipr_store_account_add(dipr_store *s, const char *name, const char *role, int64_t *id);

@@ -196,7 +196,11 @@ static void test_tree_ahead_of_checkpoint_is_signed_on_start(void **st)
 	dipr_buf_init(&cur, DIPR_NOTE_MAX);
 	assert_int_equal(dipr_store_checkpoint_get(s, &cur, &cs), 0);
 	/* compare-and-swap: a stale "old" value loses */
-	assert_int_equal(dipr_store_checkpoint_cas(s, note, len, 5, note, len), DIPR_ECONFLICT);
+	assert_int_equal(dipr_store_checkpoint_cas(s, note, len, 5, note, len, true), DIPR_ECONFLICT);
+	assert_int_equal(dipr_store_checkpoint_cas(s, note, len, 5, note, len, false), DIPR_ECONFLICT);
+	/* regression: the non-durable checkpoint write must not leave the
+	 * connection without fsync (a prepared PRAGMA once did) */
+	assert_int_equal(dipr_store_sync_level(s), 2);
 	sql("UPDATE checkpoint SET size = 0");
 	dipr_store_close(s);
 	sqlite3 *db;
