@@ -40,7 +40,8 @@ enum { RQ_NEW, RQ_BODY, RQ_WAITING, RQ_ANSWERED };
 typedef struct {
 	int state;
 	dipr_buf body;
-	bool too_large;
+	bool too_large, authed;
+	dipr_account account;
 	dipr_log_req lr;
 	struct MHD_Connection *conn;
 	dipr_server *srv;
@@ -143,11 +144,10 @@ static void evidence_done(dipr_log_req *lr)
 
 static enum MHD_Result evidence_post(dipr_server *s, struct MHD_Connection *c, request *rq)
 {
-	dipr_account a;
 	enum MHD_Result ret;
 	json_t *in = NULL;
 	char msg[600];
-	if (authenticate(s, c, "applicant", &a, &ret))
+	if (!rq->authed && authenticate(s, c, "applicant", &rq->account, &ret))
 		return ret;
 	if (rq->too_large)
 		return send_error(s, c, 413, "too_large", "body: larger than %d bytes", DIPR_BODY_MAX);
@@ -169,7 +169,7 @@ static enum MHD_Result evidence_post(dipr_server *s, struct MHD_Connection *c, r
 		return send_error(s, c, 413, "too_large", "entry: larger than %d bytes", DIPR_ENTRY_MAX);
 	}
 	rq->lr.entry = e;
-	rq->lr.account = a.id;
+	rq->lr.account = rq->account.id;
 	rq->lr.done = evidence_done;
 	rq->lr.ctx = rq;
 	rq->conn = c;
@@ -472,6 +472,23 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		rq->srv = s;
 		rq->state = RQ_BODY;
 		*con_cls = rq;
+		/* Refuse before reading the body: an unauthenticated or declared-
+		 * oversized upload is never read (curl's Expect: 100-continue
+		 * then never even sends it). */
+		if (strcmp(method, "POST") == 0 && strcmp(url, "/api/v1/evidence") == 0) {
+			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+			uint64_t len;
+			enum MHD_Result ret;
+			if (authenticate(s, c, "applicant", &rq->account, &ret)) {
+				rq->state = RQ_ANSWERED;
+				return ret;
+			}
+			rq->authed = true;
+			if (cl && (dipr_parse_u64(cl, strlen(cl), UINT64_MAX, &len) || len > DIPR_BODY_MAX)) {
+				rq->state = RQ_ANSWERED;
+				return send_error(s, c, 413, "too_large", "body: larger than %d bytes", DIPR_BODY_MAX);
+			}
+		}
 		return MHD_YES;
 	}
 	if (rq->state == RQ_WAITING)
