@@ -106,7 +106,7 @@ static int cmd_init(int argc, char **argv)
 	char *vkeys = NULL;
 	int rc = dipr_log_init(dir, origin, alg, &vkeys);
 	if (rc)
-		return cli_fail(2, "init: %s", dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
+		return cli_fail(2, "%s", dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
 	printf("created %s for log %s (tree hash %s)\nvkeys:\n%s", dir, origin, th, vkeys);
 	free(vkeys);
 	return 0;
@@ -401,6 +401,22 @@ static int cmd_tlog(int argc, char **argv)
 			return cli_fail(2, "usage: dipr tlog verify-consistency --size1 N --size2 N --root1 B64 --root2 B64 [--proof B64]...");
 		if (dipr_parse_u64(size1, strlen(size1), UINT64_MAX, &a) || dipr_parse_u64(size2, strlen(size2), UINT64_MAX, &b))
 			return cli_fail(2, "--size1, --size2: expected decimal numbers");
+		if (a == 0)
+			return cli_fail(1, "consistency proof does not verify: size1 is 0; every tree extends the empty tree, there is nothing to prove");
+		if (a == b) {
+			/* RFC 9162 §2.1.4.2 step 1: equal sizes need an empty proof
+			 * and equal roots, compared as bytes whatever their length
+			 * (one transparency-dev vector has 12-byte roots). */
+			uint8_t r1[64], r2[64];
+			size_t n1, n2;
+			if (dipr_b64_decode(root1, strlen(root1), r1, sizeof r1, &n1) ||
+			    dipr_b64_decode(root2, strlen(root2), r2, sizeof r2, &n2))
+				return cli_fail(2, "--root1, --root2: expected base64 of at most 64 bytes");
+			if (nproof != 0 || n1 != n2 || memcmp(r1, r2, n1) != 0)
+				return cli_fail(1, "consistency proof does not verify: equal sizes need an empty proof and equal roots");
+			printf("consistency verified: size %s is a prefix of size %s\n", size1, size2);
+			return 0;
+		}
 		if (decode_hash("--root1", root1, h1) || decode_hash("--root2", root2, h2))
 			return 2;
 		if (dipr_merkle_verify_consistency(alg, a, b, h1, h2, (const uint8_t(*)[DIPR_HASH_LEN])proof, (size_t)nproof))
