@@ -313,6 +313,18 @@ int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg alg, char *
 	bool made_dir = false;
 	if (!origin[0] || strlen(origin) > DIPR_KEY_NAME_MAX || strpbrk(origin, " \t\n+"))
 		return dipr__err(DIPR_EINVAL, "--origin \"%s\": expected a non-empty name without spaces or '+'", origin);
+	/* Parents as mkdir -p would (0755 like mkdir's default); the data
+	 * directory itself is 0700. */
+	char parent[4200];
+	snprintf(parent, sizeof parent, "%s", dir);
+	for (char *q = parent + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		if (mkdir(parent, 0755) != 0 && errno != EEXIST)
+			return dipr__err(DIPR_EIO, "%s: cannot create: %s", parent, strerror(errno));
+		*q = '/';
+	}
 	if (mkdir(dir, 0700) == 0)
 		made_dir = true;
 	else if (errno != EEXIST)

@@ -25,14 +25,25 @@ struct dipr_server {
 };
 
 /* One store connection per server thread (SQLite connections are not
- * shared between threads; WAL lets them all read while one writes). */
-static _Thread_local dipr_store *tl_store;
+ * shared between threads; WAL lets them all read while one writes).  A
+ * pthread key rather than _Thread_local, so that the connection is closed
+ * when MHD_stop_daemon joins the worker. */
+static pthread_key_t store_key;
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void store_key_free(void *p) { dipr_store_close(p); }
+static void store_key_init(void) { pthread_key_create(&store_key, store_key_free); }
 
 static dipr_store *thread_store(dipr_server *s)
 {
-	if (!tl_store && dipr_store_open(&tl_store, s->dbpath, 0) != 0)
-		tl_store = NULL;
-	return tl_store;
+	pthread_once(&store_once, store_key_init);
+	dipr_store *st = pthread_getspecific(store_key);
+	if (!st) {
+		if (dipr_store_open(&st, s->dbpath, 0) != 0)
+			return NULL;
+		pthread_setspecific(store_key, st);
+	}
+	return st;
 }
 
 enum { RQ_NEW, RQ_BODY, RQ_WAITING, RQ_ANSWERED };

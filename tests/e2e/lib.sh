@@ -45,6 +45,11 @@ start_server() {
 stop_server() {
 	[ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	SPID=""
+	# Under make sanitize the server reports leaks and errors at exit.
+	if grep -q "Sanitizer\|runtime error" "$T/serve.err" 2>/dev/null; then
+		bad "server sanitizer report: $(grep -m1 "Sanitizer\|runtime error" "$T/serve.err")"
+		: >"$T/serve.err"
+	fi
 }
 finish() {
 	stop_server
