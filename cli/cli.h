@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "dipr/dipr.h"
 #include "dipr/hash.h"
+#include "dipr/records.h"
 
 #define CLI_MULTI_MAX 128
 
@@ -26,6 +27,11 @@ int cli_parse_algs(const char *s, dipr_hash_alg *algs, int *n);
  * pass; prints the error itself and returns non-zero on failure. */
 int cli_hash_file(const char *path, const dipr_hash_alg *algs, int nalg, uint8_t out[][DIPR_HASH_LEN],
 		  uint64_t *size);
+
+/* The same pass, also splitting into records (sp, fn, ctx) on the main
+ * thread while a worker computes the digests. */
+int cli_scan_file(const char *path, const dipr_hash_alg *algs, int nalg, uint8_t out[][DIPR_HASH_LEN],
+		  uint64_t *size, dipr_rec_splitter *sp, dipr_rec_fn fn, void *ctx);
 
 int cmd_attest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

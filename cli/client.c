@@ -15,79 +15,15 @@
 #include "jcs.h"
 #include "cli/cli.h"
 #include "cli/http.h"
+#include "cli/records.h"
 #include "dipr/merkle.h"
 #include "dipr/note.h"
 #include "log/log.h"
 
-#define READ_CHUNK (1u << 20)
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-int cli_hash_file(const char *path, const dipr_hash_alg *algs, int nalg, uint8_t out[][DIPR_HASH_LEN], uint64_t *size)
-{
-	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	dipr_hash_ctx *ctx[2] = {0};
-	uint8_t *buf = NULL;
-	uint64_t total = 0, fsize = 0;
-	int rc = 0;
-	struct stat st;
-	double last = now_s();
-	bool progress = false;
-	if (fd < 0)
-		return cli_fail(2, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		fsize = (uint64_t)st.st_size;
-		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		/* Long work on a terminal shows progress. */
-		progress = isatty(2) && fsize > (256u << 20);
-	}
-	buf = malloc(READ_CHUNK);
-	for (int k = 0; k < nalg && !rc; k++)
-		rc = dipr_hash_new(&ctx[k], algs[k]);
-	if (!buf || rc) {
-		rc = cli_fail(2, "%s: out of memory", path);
-		goto done;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf, READ_CHUNK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = cli_fail(2, "%s: read failed: %s", path, strerror(errno));
-			goto done;
-		}
-		if (r == 0)
-			break;
-		for (int k = 0; k < nalg; k++)
-			dipr_hash_update(ctx[k], buf, (size_t)r);
-		total += (uint64_t)r;
-		if (progress && now_s() - last > 0.5) {
-			last = now_s();
-			fprintf(stderr, "\r%s: %llu / %llu MiB", path, (unsigned long long)(total >> 20),
-				(unsigned long long)(fsize >> 20));
-		}
-	}
-	if (progress)
-		fprintf(stderr, "\r%s: %llu MiB done      \n", path, (unsigned long long)(total >> 20));
-	for (int k = 0; k < nalg; k++)
-		dipr_hash_final(ctx[k], out[k]);
-	*size = total;
-done:
-	for (int k = 0; k < 2; k++)
-		dipr_hash_free(ctx[k]);
-	free(buf);
-	if (fd > 0)
-		close(fd);
-	return rc;
-}
 
 /* Writes data to path durably and atomically (temp file, fsync, rename). */
-static int write_file_atomic(const char *path, const void *data, size_t n, mode_t mode)
+int cli_write_file_atomic(const char *path, const void *data, size_t n, unsigned mode)
 {
 	char tmp[4200];
 	int tn = snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
@@ -127,21 +63,24 @@ static const char *server_error(const dipr_buf *b)
 int cmd_attest(int argc, char **argv)
 {
 	const char *server = NULL, *token = getenv("DIPR_TOKEN"), *alg = "sm3", *key = NULL, *outp = NULL,
-		   *records = NULL, *pos[CLI_MULTI_MAX];
+		   *records = NULL, *secretp = NULL, *pos[CLI_MULTI_MAX];
 	int npos, nalg, status = 0;
 	dipr_hash_alg algs[2];
 	dipr_signer *signer = NULL;
 	char *holder = NULL;
 	cli_opt o[] = {{"--server", 1, &server}, {"--token", 1, &token}, {"--alg", 1, &alg}, {"--key", 1, &key},
-		       {"-o", 1, &outp}, {"--records", 1, &records}, {0}};
+		       {"-o", 1, &outp}, {"--records", 1, &records}, {"--secret", 1, &secretp}, {0}};
 	if (cli_parse(argc, argv, o, pos, &npos, CLI_MULTI_MAX) || cli_parse_algs(alg, algs, &nalg))
 		return 2;
+	if (secretp && npos > 1)
+		return cli_fail(2, "--secret: only with a single FILE (each dataset has its own secret)");
 	if (!server || npos == 0)
 		return cli_fail(2, "usage: dipr attest FILE... --server URL [--token T] [--alg A] [--key K] [-o OUT]");
 	if (!token)
 		return cli_fail(2, "--token: missing (or set DIPR_TOKEN); create one with dipr token create");
-	if (records)
-		return cli_fail(2, "--records: record trees are not in this build yet (issue 3)");
+	dipr_rec_format rfmt = 0;
+	if (records && dipr_rec_format_parse(records, strlen(records), &rfmt))
+		return cli_fail(2, "--records \"%s\": expected lines, csv or jsonl", records);
 	if (outp && npos > 1)
 		return cli_fail(2, "-o: only with a single FILE (receipts otherwise go to FILE.tlog-proof)");
 	if (key) {
@@ -164,8 +103,32 @@ int cmd_attest(int argc, char **argv)
 	for (int i = 0; i < npos; i++) {
 		uint8_t d[2][DIPR_HASH_LEN];
 		uint64_t size;
-		char hex[65], rpath[4200];
-		if (cli_hash_file(pos[i], algs, nalg, d, &size)) {
+		char hex[65], rpath[4200], spath[4200];
+		dipr_records_commitment rcm;
+		bool new_secret = false;
+		snprintf(rpath, sizeof rpath, "%s.tlog-proof", pos[i]);
+		if (records) {
+			/* The secret lives beside the receipt; an existing one is
+			 * reused, so a grown dataset keeps its salts and its new
+			 * record tree extends the old one. */
+			uint8_t secret[DIPR_SECRET_LEN];
+			if (secretp)
+				snprintf(spath, sizeof spath, "%s", secretp);
+			else if (cli_secret_path(outp ? outp : rpath, spath, sizeof spath)) {
+				status = 2;
+				continue;
+			}
+			int r = cli_secret_load(spath, secret, true, &new_secret);
+			if (!r)
+				r = cli_records_scan(pos[i], algs, nalg, rfmt, secret, d, &size, &rcm, NULL, NULL, NULL);
+			OPENSSL_cleanse(secret, sizeof secret);
+			if (r) {
+				if (new_secret)
+					unlink(spath);
+				status = 2;
+				continue;
+			}
+		} else if (cli_hash_file(pos[i], algs, nalg, d, &size)) {
 			status = 2;
 			continue;
 		}
@@ -175,6 +138,8 @@ int cmd_attest(int argc, char **argv)
 			json_object_set_new(digests, dipr_hash_name(algs[k]), json_string(hex));
 		}
 		json_t *req = json_pack("{s:O,s:I}", "digests", digests, "size", (json_int_t)size);
+		if (records)
+			json_object_set_new(req, "records", cli_records_json(&rcm));
 		if (signer) {
 			dipr_buf line, sb;
 			uint8_t sig[80];
@@ -233,12 +198,15 @@ int cmd_attest(int argc, char **argv)
 		if (!match) {
 			status = cli_fail(2, "%s: the server's receipt is for a different entry", pos[i]);
 		} else {
-			snprintf(rpath, sizeof rpath, "%s.tlog-proof", pos[i]);
 			const char *dest = outp ? outp : rpath;
-			if (write_file_atomic(dest, resp.p, resp.n, 0644) == 0)
+			if (cli_write_file_atomic(dest, resp.p, resp.n, 0644) == 0) {
 				printf("%s: logged as entry %llu, receipt %s\n", pos[i], (unsigned long long)p.index, dest);
-			else
+				if (records)
+					printf("%s: %llu %s records, dataset secret %s (keep it: samples need it)\n", pos[i],
+					       (unsigned long long)rcm.count, rcm.format, spath);
+			} else {
 				status = 2;
+			}
 		}
 		dipr_tlog_proof_free(&p);
 		dipr_buf_free(&resp);
@@ -437,6 +405,81 @@ static int check_server(const char *server, const dipr_checkpoint *cp, dipr_hash
 	return 0;
 }
 
+/* Checks one receipt against the keyring: every key signed the checkpoint,
+ * whose origin is the keys' name, and the entry is included.  Returns 0 or
+ * the exit status, having printed why. */
+static int verify_receipt(const char *name, const uint8_t *rbytes, size_t rlen, keyring *kr, const char *th,
+			  dipr_tlog_proof *p, dipr_checkpoint *cp, dipr_hash_alg *alg_out)
+{
+	size_t tl;
+	/* The log's key name is its origin (C2SP tlog-checkpoint). */
+	const char *origin = dipr_verifier_name(kr->v[0]);
+	dipr_hash_alg tried[2] = {DIPR_HASH_SHA256, DIPR_HASH_SM3}, alg = DIPR_HASH_SHA256;
+	int ntry = 2;
+	if (th) {
+		if (dipr_hash_parse(th, strlen(th), &tried[0]))
+			return cli_fail(2, "--tree-hash: expected sha256 or sm3");
+		ntry = 1;
+	}
+	if (dipr_tlog_proof_parse(rbytes, rlen, p))
+		return cli_fail(1, "%s: malformed receipt: %s", name, dipr_errdetail());
+	if (!p->has_extra)
+		return cli_fail(1, "%s: receipt has no entry (extra line)", name);
+	if (dipr_note_verify(p->note, p->note_len, kr->v, kr->n, &tl))
+		return cli_fail(1, "%s: checkpoint signature: not signed by every given key (%s)", name,
+				dipr_errdetail()[0] ? dipr_errdetail() : "wrong key or changed checkpoint");
+	/* Signatures once (above), then the inclusion proof under the log's
+	 * tree hash; the receipt does not name it, so unless --tree-hash is
+	 * given both are tried (a proof cannot verify under both). */
+	if (dipr_checkpoint_parse(p->note, tl, cp) || strcmp(cp->origin, origin) != 0)
+		return cli_fail(1, "%s: checkpoint: origin is not %s, the name of the given keys", name, origin);
+	int vr = DIPR_EVERIFY;
+	for (int i = 0; i < ntry && vr; i++) {
+		uint8_t leaf[DIPR_HASH_LEN];
+		alg = tried[i];
+		dipr_merkle_leaf_hash(alg, p->extra, p->extra_len, leaf);
+		vr = dipr_merkle_verify_inclusion(alg, p->index, cp->size, leaf, (const uint8_t(*)[DIPR_HASH_LEN])p->proof,
+						  p->proof_len, cp->root);
+	}
+	if (vr)
+		return cli_fail(1, "%s: inclusion proof: entry %llu is not in the signed tree (changed entry, index or proof)",
+				name, (unsigned long long)p->index);
+	*alg_out = alg;
+	return 0;
+}
+
+/* An extension proof: both receipts, then the record trees' consistency. */
+static int verify_extension(const char *name, const uint8_t *in, size_t n, keyring *kr, const char *th)
+{
+	dipr_extension e;
+	dipr_tlog_proof po = {0}, pn = {0};
+	dipr_checkpoint co, cn;
+	dipr_hash_alg ao, an;
+	dipr_records_commitment ro, rn;
+	int rc;
+	if (dipr_extension_parse(in, n, &e))
+		return cli_fail(1, "%s: malformed extension proof: %s", name, dipr_errdetail());
+	if ((rc = verify_receipt(name, e.old_receipt, e.old_len, kr, th, &po, &co, &ao)) ||
+	    (rc = verify_receipt(name, e.new_receipt, e.new_len, kr, th, &pn, &cn, &an)))
+		goto done;
+	if (dipr_records_from_entry(po.extra, po.extra_len, &ro) || dipr_records_from_entry(pn.extra, pn.extra_len, &rn)) {
+		rc = cli_fail(1, "%s: %s", name, dipr_errdetail());
+		goto done;
+	}
+	if (dipr_extension_check(&e, &ro, &rn)) {
+		rc = cli_fail(1, "%s: %s", name, dipr_errdetail());
+		goto done;
+	}
+	printf("extension: entry %llu (%llu records) is a prefix of entry %llu (%llu records), both in %s\nOK\n",
+	       (unsigned long long)po.index, (unsigned long long)ro.count, (unsigned long long)pn.index,
+	       (unsigned long long)rn.count, co.origin);
+done:
+	dipr_tlog_proof_free(&po);
+	dipr_tlog_proof_free(&pn);
+	dipr_extension_free(&e);
+	return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	const char *file = NULL, *server = NULL, *th = NULL, *vk[CLI_MULTI_MAX], *pos[1];
@@ -444,7 +487,9 @@ int cmd_verify(int argc, char **argv)
 	keyring k = {0};
 	dipr_buf b;
 	dipr_tlog_proof p;
+	dipr_sample smp = {0};
 	dipr_checkpoint cp;
+	dipr_hash_alg alg = DIPR_HASH_SHA256;
 	char msg[1024];
 	int rc = 0;
 	cli_opt o[] = {{"--file", 1, &file}, {"--server", 1, &server}, {"--tree-hash", 1, &th},
@@ -466,65 +511,56 @@ int cmd_verify(int argc, char **argv)
 			return 2;
 		tofu = true;
 	}
-	dipr_buf_init(&b, DIPR_TLOG_PROOF_MAX);
+	dipr_buf_init(&b, DIPR_SAMPLE_MAX);
 	memset(&p, 0, sizeof p);
-	if (dipr_read_file(pos[0], DIPR_TLOG_PROOF_MAX, &b)) {
+	if (dipr_read_file(pos[0], DIPR_SAMPLE_MAX, &b)) {
 		rc = cli_fail(2, "%s", dipr_errdetail());
 		goto done;
 	}
-	if (b.n < 22 || memcmp(b.p, DIPR_TLOG_PROOF_HEADER, 22) != 0) {
-		rc = cli_fail(1, "%s: not a receipt: expected a c2sp.org/tlog-proof@v1 file (certificates and sample proofs are not in this build yet)",
+	const uint8_t *rbytes = b.p;
+	size_t rlen = b.n;
+	if (b.n && b.p[0] == '{') {
+		json_error_t jerr;
+		json_t *jv = json_loadb((const char *)b.p, b.n, 0, &jerr);
+		const char *type = json_string_value(json_object_get(jv, "type"));
+		bool ext = type && strcmp(type, "extension") == 0;
+		json_decref(jv);
+		if (ext) {
+			rc = verify_extension(pos[0], b.p, b.n, &k, th);
+			goto done;
+		}
+	}
+	if (b.n && b.p[0] == '{') {
+		/* a sample proof: its receipt first, then its records */
+		if (dipr_sample_parse(b.p, b.n, &smp)) {
+			rc = cli_fail(1, "%s: malformed sample proof: %s", pos[0], dipr_errdetail());
+			goto done;
+		}
+		rbytes = smp.receipt;
+		rlen = smp.receipt_len;
+	} else if (b.n < 22 || memcmp(b.p, DIPR_TLOG_PROOF_HEADER, 22) != 0) {
+		rc = cli_fail(1, "%s: not a receipt or sample proof: expected a c2sp.org/tlog-proof@v1 file or a *.sample.json (certificates are not in this build yet)",
 			      pos[0]);
 		goto done;
 	}
-	if (dipr_tlog_proof_parse(b.p, b.n, &p)) {
-		rc = cli_fail(1, "%s: malformed receipt: %s", pos[0], dipr_errdetail());
+	if ((rc = verify_receipt(pos[0], rbytes, rlen, &k, th, &p, &cp, &alg)))
 		goto done;
-	}
-	if (!p.has_extra) {
-		rc = cli_fail(1, "%s: receipt has no entry (extra line)", pos[0]);
-		goto done;
-	}
-	/* The log's key name is its origin (C2SP tlog-checkpoint). */
-	const char *origin = dipr_verifier_name(k.v[0]);
-	dipr_hash_alg tried[2] = {DIPR_HASH_SHA256, DIPR_HASH_SM3}, alg = DIPR_HASH_SHA256;
-	int ntry = 2;
-	if (th) {
-		if (dipr_hash_parse(th, strlen(th), &tried[0])) {
-			rc = cli_fail(2, "--tree-hash: expected sha256 or sm3");
-			goto done;
-		}
-		ntry = 1;
-	}
-	size_t tl;
-	if (dipr_note_verify(p.note, p.note_len, k.v, k.n, &tl)) {
-		rc = cli_fail(1, "%s: checkpoint signature: not signed by every given key (%s)", pos[0],
-			      dipr_errdetail()[0] ? dipr_errdetail() : "wrong key or changed checkpoint");
-		goto done;
-	}
-	/* Signatures once (above), then the inclusion proof under the log's
-	 * tree hash; the receipt does not name it, so unless --tree-hash is
-	 * given both are tried (a proof cannot verify under both). */
-	if (dipr_checkpoint_parse(p.note, tl, &cp) || strcmp(cp.origin, origin) != 0) {
-		rc = cli_fail(1, "%s: checkpoint: origin is not %s, the name of the given keys", pos[0], origin);
-		goto done;
-	}
-	int vr = DIPR_EVERIFY;
-	for (int i = 0; i < ntry && vr; i++) {
-		uint8_t leaf[DIPR_HASH_LEN];
-		alg = tried[i];
-		dipr_merkle_leaf_hash(alg, p.extra, p.extra_len, leaf);
-		vr = dipr_merkle_verify_inclusion(alg, p.index, cp.size, leaf, (const uint8_t(*)[DIPR_HASH_LEN])p.proof,
-						  p.proof_len, cp.root);
-	}
-	if (vr) {
-		rc = cli_fail(1, "%s: inclusion proof: entry %llu is not in the signed tree (changed entry, index or proof)",
-			      pos[0], (unsigned long long)p.index);
-		goto done;
-	}
 	printf("receipt: entry %llu of %s, in the signed checkpoint of size %llu (%s tree)%s\n",
 	       (unsigned long long)p.index, cp.origin, (unsigned long long)cp.size, dipr_hash_name(alg),
 	       tofu ? " [keys fetched from the server itself: pin them with --vkey]" : "");
+	if (smp.nrecs) {
+		dipr_records_commitment rcm;
+		if (dipr_records_from_entry(p.extra, p.extra_len, &rcm)) {
+			rc = cli_fail(1, "%s: %s", pos[0], dipr_errdetail());
+			goto done;
+		}
+		if (dipr_sample_check_records(&smp, &rcm)) {
+			rc = cli_fail(1, "%s: %s (changed bytes, salt, index or proof)", pos[0], dipr_errdetail());
+			goto done;
+		}
+		printf("sample: %zu record(s) verified in the attested %s record tree of %llu records\n", smp.nrecs,
+		       rcm.format, (unsigned long long)rcm.count);
+	}
 	if (file) {
 		int fr = check_file(file, p.extra, p.extra_len, msg, sizeof msg);
 		if (fr) {
@@ -545,6 +581,7 @@ int cmd_verify(int argc, char **argv)
 	printf("OK\n");
 done:
 	dipr_tlog_proof_free(&p);
+	dipr_sample_free(&smp);
 	dipr_buf_free(&b);
 	keyring_free(&k);
 	return rc;

@@ -17,6 +17,7 @@
 #include "jcs.h"
 #include "cli/cli.h"
 #include "cli/http.h"
+#include "cli/records.h"
 #include "log/log.h"
 #include "server/server.h"
 
@@ -321,21 +322,36 @@ int cli_parse_algs(const char *s, dipr_hash_alg *algs, int *n)
 
 static int cmd_hash(int argc, char **argv)
 {
-	const char *alg = "sm3", *records = NULL, *pos[CLI_MULTI_MAX];
+	const char *alg = "sm3", *records = NULL, *secretp = NULL, *pos[CLI_MULTI_MAX];
 	int npos, nalg;
 	dipr_hash_alg algs[2];
-	cli_opt o[] = {{"--alg", 1, &alg}, {"--records", 1, &records}, {0}};
+	dipr_rec_format fmt = 0;
+	uint8_t secret[DIPR_SECRET_LEN];
+	cli_opt o[] = {{"--alg", 1, &alg}, {"--records", 1, &records}, {"--secret", 1, &secretp}, {0}};
 	if (cli_parse(argc, argv, o, pos, &npos, CLI_MULTI_MAX) || cli_parse_algs(alg, algs, &nalg))
 		return 2;
-	if (records)
-		return cli_fail(2, "--records: record trees are not in this build yet (issue 3)");
 	if (npos == 0)
-		return cli_fail(2, "usage: dipr hash FILE... [--alg sm3|sha256|sm3,sha256] (- for stdin)");
+		return cli_fail(2, "usage: dipr hash FILE... [--alg sm3|sha256|sm3,sha256] [--records lines|csv|jsonl --secret S] (- for stdin)");
+	if (records) {
+		bool created;
+		if (dipr_rec_format_parse(records, strlen(records), &fmt))
+			return cli_fail(2, "--records \"%s\": expected lines, csv or jsonl", records);
+		/* Salted leaves need the dataset secret; a new one is made (0600)
+		 * when the file does not exist yet. */
+		if (!secretp)
+			return cli_fail(2, "--records: needs --secret FILE (created if missing), the dataset secret that salts each record");
+		if (cli_secret_load(secretp, secret, true, &created))
+			return 2;
+		if (created)
+			fprintf(stderr, "dipr hash: new dataset secret in %s\n", secretp);
+	}
 	int status = 0;
 	for (int i = 0; i < npos; i++) {
 		uint8_t d[2][DIPR_HASH_LEN];
 		uint64_t size;
-		if (cli_hash_file(pos[i], algs, nalg, d, &size)) {
+		dipr_records_commitment rcm;
+		if (records ? cli_records_scan(pos[i], algs, nalg, fmt, secret, d, &size, &rcm, NULL, NULL, NULL)
+			    : cli_hash_file(pos[i], algs, nalg, d, &size)) {
 			status = 2;
 			continue;
 		}
@@ -347,7 +363,10 @@ static int cmd_hash(int argc, char **argv)
 				printf("%s:", dipr_hash_name(algs[k]));
 			printf("%s  %s\n", hex, pos[i]);
 		}
+		if (records)
+			cli_records_print(&rcm, pos[i]);
 	}
+	OPENSSL_cleanse(secret, sizeof secret);
 	return status;
 }
 
@@ -435,9 +454,11 @@ static void usage(FILE *f)
 	      "  serve   [--dir D] [--listen ADDR:PORT] [--threads N]          run the server\n"
 	      "  keys    [--dir D]                                            print the vkeys\n"
 	      "  keygen  NAME [--type ed25519|sm2] -o FILE                    a holder key for attest --key\n"
-	      "  hash    FILE... [--alg sm3|sha256|sm3,sha256]                digests, like sha256sum\n"
-	      "  attest  FILE... --server URL [--token T] [--alg A] [--key K] [-o OUT]\n"
-	      "  verify  FILE.tlog-proof [--file F] [--vkey K]... [--server URL]\n"
+	      "  hash    FILE... [--alg sm3|sha256|sm3,sha256] [--records FMT --secret S]  digests, like sha256sum\n"
+	      "  attest  FILE... --server URL [--token T] [--alg A] [--records FMT] [--key K] [-o OUT]\n"
+	      "  verify  FILE.tlog-proof|X.sample.json [--file F] [--vkey K]... [--server URL]\n"
+	      "  sample  FILE --receipt R --rows 1,5,9 -o OUT.sample.json [--secret S]\n"
+	      "  extend  NEW_FILE --old R1 --new R2 -o OUT.extension.json [--secret S]  the dataset only grew\n"
 	      "  tlog    verify-inclusion|verify-consistency ...               low-level proof checks\n"
 	      "  audit   --dir D | --server URL [--vkey K]...                 recompute the tree, check signatures\n"
 	      "  user    add NAME --role applicant|examiner|admin [--dir D]\n"
@@ -468,6 +489,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "tlog")) return cmd_tlog(argc, argv);
 	if (!strcmp(c, "attest")) return cmd_attest(argc, argv);
 	if (!strcmp(c, "verify")) return cmd_verify(argc, argv);
+	if (!strcmp(c, "sample")) return cmd_sample(argc, argv);
+	if (!strcmp(c, "extend")) return cmd_extend(argc, argv);
 	if (!strcmp(c, "audit")) return cmd_audit(argc, argv);
 	if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
 		usage(stdout);
