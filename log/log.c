@@ -122,10 +122,17 @@ typedef struct {
 	dipr_store *store;
 } reader_ctx;
 
+static int get_tile(dipr_log *l, dipr_store *s, int level, uint64_t index, uint8_t *data, unsigned *width);
+
 static size_t slot_of(int level, uint64_t index)
 {
 	uint64_t h = (index ^ ((uint64_t)level << 56)) * 0x9e3779b97f4a7c15ull;
 	return (size_t)(h >> 32) % CACHE_SLOTS;
+}
+
+int dipr_log_tile(dipr_log *l, dipr_store *s, int level, uint64_t index, uint8_t *data, unsigned *width)
+{
+	return get_tile(l, s, level, index, data, width);
 }
 
 /* Fetches tile (level, index) into data; *width = stored width. */

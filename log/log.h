@@ -97,6 +97,10 @@ const char *dipr_log_dir(dipr_log *l);
  * node of the committed tree. */
 void dipr_log_reader(dipr_log *l, dipr_store *s, dipr_hash_reader *r);
 
+/* Reads a hash tile: full tiles from the shared cache (they never change),
+ * others from s.  Same contract as dipr_store_tile_read. */
+int dipr_log_tile(dipr_log *l, dipr_store *s, int level, uint64_t index, uint8_t *data, unsigned *width);
+
 /* Builds the tlog-proof for entry `index` (bytes entry/len) in the tree of
  * checkpoint cp, reading hashes from s. */
 int dipr_log_receipt(dipr_log *l, dipr_store *s, uint64_t index, const uint8_t *entry, size_t len,

@@ -275,7 +275,7 @@ static enum MHD_Result get_tile(dipr_server *s, struct MHD_Connection *c, const 
 	unsigned width = 0;
 	if (!data)
 		return MHD_NO;
-	int rc = dipr_store_tile_read(st, t.level, t.index, data, &width);
+	int rc = dipr_log_tile(s->log, st, t.level, t.index, data, &width);
 	enum MHD_Result r;
 	if (rc || width < t.width)
 		r = send_error(s, c, 500, "storage", "tile %d/%llu missing from storage", t.level, (unsigned long long)t.index);
