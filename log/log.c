@@ -91,8 +91,65 @@ int dipr_read_file(const char *path, size_t max, dipr_buf *out)
 
 void dipr_cp_release(dipr_cp *cp)
 {
-	if (cp && atomic_fetch_sub(&cp->refs, 1) == 1)
+	if (cp && atomic_fetch_sub(&cp->refs, 1) == 1) {
+		for (int lv = 0; lv < DIPR_TILE_MAX_LEVELS; lv++)
+			free(cp->edge[lv].nodes);
 		free(cp);
+	}
+}
+
+/* Builds cp->edge from the sequencer's edge (same tree size): at most
+ * 2 * 255 hashes and 255 node hashes per tile level. */
+static int cp_attach_edge(dipr_cp *cp, const dipr_tree_edge *e)
+{
+	for (int lv = 0; lv < DIPR_TILE_MAX_LEVELS; lv++) {
+		dipr_cp_edge *ce = &cp->edge[lv];
+		unsigned c = e->count[lv], total = 0;
+		if (!c)
+			continue;
+		for (int r = 0; r < DIPR_TILE_HEIGHT; r++) {
+			ce->base[r] = total;
+			total += c >> r;
+		}
+		ce->nodes = malloc((size_t)total * DIPR_HASH_LEN);
+		if (!ce->nodes)
+			return DIPR_ENOMEM;
+		ce->index = (e->size >> (8 * lv)) / DIPR_TILE_WIDTH;
+		ce->count = c;
+		memcpy(ce->nodes, e->hashes[lv], (size_t)c * DIPR_HASH_LEN);
+		for (int r = 1; r < DIPR_TILE_HEIGHT; r++)
+			for (unsigned j = 0; j < (c >> r); j++)
+				dipr_merkle_node_hash(e->alg, ce->nodes[ce->base[r - 1] + 2 * j],
+						      ce->nodes[ce->base[r - 1] + 2 * j + 1], ce->nodes[ce->base[r] + j]);
+	}
+	return 0;
+}
+
+bool dipr_cp_node(const dipr_cp *cp, dipr_node_id node, uint8_t out[DIPR_HASH_LEN])
+{
+	unsigned lv = node.level / DIPR_TILE_HEIGHT, r = node.level % DIPR_TILE_HEIGHT;
+	if (!cp || lv >= DIPR_TILE_MAX_LEVELS || node.index > (UINT64_MAX >> r))
+		return false;
+	const dipr_cp_edge *ce = &cp->edge[lv];
+	uint64_t first = node.index << r;
+	if (!ce->count || first / DIPR_TILE_WIDTH != ce->index)
+		return false;
+	unsigned j = (unsigned)(first % DIPR_TILE_WIDTH) >> r;
+	if (j >= (ce->count >> r))
+		return false;
+	memcpy(out, ce->nodes[ce->base[r] + j], DIPR_HASH_LEN);
+	return true;
+}
+
+bool dipr_cp_tile(const dipr_cp *cp, int level, uint64_t index, unsigned width, uint8_t *out)
+{
+	if (!cp || level < 0 || level >= DIPR_TILE_MAX_LEVELS)
+		return false;
+	const dipr_cp_edge *ce = &cp->edge[level];
+	if (!ce->count || ce->index != index || width > ce->count)
+		return false;
+	memcpy(out, ce->nodes, (size_t)width * DIPR_HASH_LEN);
+	return true;
 }
 
 static dipr_cp *cp_ref(dipr_cp *cp)
@@ -163,6 +220,17 @@ static int get_tile(dipr_log *l, dipr_store *s, int level, uint64_t index, uint8
 static int reader_read(void *vctx, const dipr_node_id *ids, size_t n, uint8_t (*out)[DIPR_HASH_LEN])
 {
 	reader_ctx *ctx = vctx;
+	/* The newest checkpoint's edge covers every complete node of the
+	 * right-edge tiles of any tree up to its size (tiles only grow). */
+	dipr_cp *cp = dipr_log_checkpoint(ctx->log);
+	bool all = true;
+	for (size_t i = 0; i < n; i++)
+		if (!dipr_cp_node(cp, ids[i], out[i]))
+			all = false;
+	if (all) {
+		dipr_cp_release(cp);
+		return 0;
+	}
 	/* Proof nodes cluster in a few tiles per level: remember the last
 	 * tiles fetched in this call so each is read at most once. */
 	enum { MEMO = 4 };
@@ -173,12 +241,16 @@ static int reader_read(void *vctx, const dipr_node_id *ids, size_t n, uint8_t (*
 	} *memo = malloc(MEMO * sizeof *memo);
 	size_t nmemo = 0, next = 0;
 	int rc = 0;
-	if (!memo)
+	if (!memo) {
+		dipr_cp_release(cp);
 		return DIPR_ENOMEM;
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		dipr_tile_id t;
 		unsigned off, count;
 		size_t m;
+		if (dipr_cp_node(cp, ids[i], out[i]))
+			continue;
 		dipr_tile_locate(ids[i], &t, &off, &count);
 		for (m = 0; m < nmemo; m++)
 			if (memo[m].id.level == t.level && memo[m].id.index == t.index && memo[m].width >= off + count)
@@ -201,6 +273,7 @@ static int reader_read(void *vctx, const dipr_node_id *ids, size_t n, uint8_t (*
 				       (unsigned long long)t.index, ids[i].level, (unsigned long long)ids[i].index);
 	}
 	free(memo);
+	dipr_cp_release(cp);
 	return rc;
 }
 
@@ -289,6 +362,7 @@ static int sign_checkpoint(dipr_log *l, uint64_t size, const uint8_t root[DIPR_H
 		rc = DIPR_ENOMEM;
 		goto done;
 	}
+	memset(cp, 0, sizeof *cp);
 	atomic_init(&cp->refs, 1);
 	cp->size = size;
 	memcpy(cp->root, root, DIPR_HASH_LEN);
@@ -551,12 +625,16 @@ int dipr_log_open(dipr_log **out, const char *dir)
 			rc = DIPR_ENOMEM;
 			goto fail;
 		}
+		memset(l->cp, 0, sizeof *l->cp);
 		atomic_init(&l->cp->refs, 1);
 		l->cp->size = cp_size;
 		memcpy(l->cp->root, root, DIPR_HASH_LEN);
 		l->cp->len = note.n;
 		memcpy(l->cp->note, note.p, note.n);
 	}
+	/* The published checkpoint's size equals the tree's here. */
+	if ((rc = cp_attach_edge(l->cp, &l->edge)))
+		goto fail;
 	l->last_time = now_ms();
 	dipr_buf_free(&note);
 	*out = l;
@@ -684,7 +762,7 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 		uint8_t root[DIPR_HASH_LEN];
 		dipr_tree_edge_root(&l->edge, root);
 		t0 = mono_ns();
-		if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)))
+		if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)) || (rc = cp_attach_edge(cp, &l->edge)))
 			goto fatal;
 		atomic_fetch_add(&l->stats.sign_ns, mono_ns() - t0);
 		/* One fsync per batch: the entries' commit above is the durable

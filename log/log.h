@@ -25,14 +25,33 @@
 
 typedef struct dipr_log dipr_log;
 
+/* The complete nodes inside the right-edge tile of one tile level, as of a
+ * checkpoint: for sublevel r (0..7), node j covers tile hashes
+ * [j << r, (j + 1) << r); nodes[base[r] + j] for j < count >> r.  Made once
+ * per batch by the sequencer, so that every waiter's receipt reads the
+ * newest (hottest) part of the tree from memory, already hashed. */
+typedef struct {
+	uint64_t index;   /* tile index at this level */
+	unsigned count;   /* hashes in the tile (0: no partial tile) */
+	unsigned base[DIPR_TILE_HEIGHT];
+	uint8_t (*nodes)[DIPR_HASH_LEN];
+} dipr_cp_edge;
+
 /* An immutable published checkpoint, shared by reference count. */
 typedef struct {
 	atomic_int refs;
 	uint64_t size;
 	uint8_t root[DIPR_HASH_LEN];
+	dipr_cp_edge edge[DIPR_TILE_MAX_LEVELS]; /* owned; may be all empty */
 	size_t len;
 	uint8_t note[]; /* the signed note */
 } dipr_cp;
+
+/* If node lies in cp's right-edge tiles, its hash. */
+bool dipr_cp_node(const dipr_cp *cp, dipr_node_id node, uint8_t out[DIPR_HASH_LEN]);
+/* If tile (level >= 0, index, width) is cp's right-edge tile at that level
+ * with at least width hashes, copies them. */
+bool dipr_cp_tile(const dipr_cp *cp, int level, uint64_t index, unsigned width, uint8_t *out);
 
 void dipr_cp_release(dipr_cp *cp);
 

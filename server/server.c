@@ -275,7 +275,14 @@ static enum MHD_Result get_tile(dipr_server *s, struct MHD_Connection *c, const 
 	unsigned width = 0;
 	if (!data)
 		return MHD_NO;
-	int rc = dipr_log_tile(s->log, st, t.level, t.index, data, &width);
+	/* The right-edge tile of the published checkpoint is in memory. */
+	dipr_cp *cp2 = dipr_log_checkpoint(s->log);
+	int rc = 0;
+	if (dipr_cp_tile(cp2, t.level, t.index, t.width, data))
+		width = t.width;
+	else
+		rc = dipr_log_tile(s->log, st, t.level, t.index, data, &width);
+	dipr_cp_release(cp2);
 	enum MHD_Result r;
 	if (rc || width < t.width)
 		r = send_error(s, c, 500, "storage", "tile %d/%llu missing from storage", t.level, (unsigned long long)t.index);
