@@ -258,9 +258,11 @@ done:
 
 static int cmd_serve(int argc, char **argv)
 {
-	const char *dir = "data", *listen = "127.0.0.1:8080", *db = NULL, *threads = "2", *pos[1];
+	const char *dir = "data", *listen = "127.0.0.1:8080", *db = NULL, *threads = "2", *qmax = NULL, *pos[1];
 	int npos;
-	cli_opt o[] = {{"--dir", 1, &dir}, {"--listen", 1, &listen}, {"--db", 1, &db}, {"--threads", 1, &threads}, {0}};
+	uint64_t queue_max = DIPR_LOG_QUEUE_MAX;
+	cli_opt o[] = {{"--dir", 1, &dir}, {"--listen", 1, &listen}, {"--db", 1, &db}, {"--threads", 1, &threads},
+		       {"--queue-max", 1, &qmax}, {0}};
 	dipr_log *log = NULL;
 	dipr_server *srv = NULL;
 	uint64_t nthreads;
@@ -270,6 +272,8 @@ static int cmd_serve(int argc, char **argv)
 		return cli_fail(2, "--db %s: only the embedded SQLite store is available in this build", db);
 	if (dipr_parse_u64(threads, strlen(threads), 64, &nthreads) || nthreads == 0)
 		return cli_fail(2, "--threads: expected 1..64");
+	if (qmax && (dipr_parse_u64(qmax, strlen(qmax), 10000000, &queue_max) || queue_max == 0))
+		return cli_fail(2, "--queue-max: expected 1..10000000 waiting submissions");
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -281,6 +285,7 @@ static int cmd_serve(int argc, char **argv)
 		return cli_fail(2, "%s: refusing to serve: %s", dir, dipr_errdetail());
 	if (rc)
 		return cli_fail(2, "%s: %s", dir, dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
+	dipr_log_set_queue_max(log, (size_t)queue_max);
 	if ((rc = dipr_log_start(log)) || (rc = dipr_server_start(&srv, log, listen, (unsigned)nthreads))) {
 		cli_fail(2, "serve: %s", dipr_errdetail());
 		dipr_log_close(log);
@@ -451,7 +456,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: dipr COMMAND [options]\n"
 	      "  init    [--dir D] [--origin O] [--tree-hash sha256|sm3]      create a data dir and keys\n"
-	      "  serve   [--dir D] [--listen ADDR:PORT] [--threads N]          run the server\n"
+	      "  serve   [--dir D] [--listen ADDR:PORT] [--threads N] [--queue-max N]  run the server\n"
 	      "  keys    [--dir D]                                            print the vkeys\n"
 	      "  keygen  NAME [--type ed25519|sm2] -o FILE                    a holder key for attest --key\n"
 	      "  hash    FILE... [--alg sm3|sha256|sm3,sha256] [--records FMT --secret S]  digests, like sha256sum\n"

@@ -36,7 +36,7 @@ struct dipr_log {
 	pthread_mutex_t mu; /* queue, cp, flags */
 	pthread_cond_t cv;
 	dipr_log_req *head, *tail;
-	size_t queued;
+	size_t queued, queue_max;
 	bool stopping, failed, running;
 	pthread_t thread;
 	dipr_cp *cp;
@@ -563,6 +563,7 @@ int dipr_log_open(dipr_log **out, const char *dir)
 	pthread_cond_init(&l->cv, NULL);
 	pthread_mutex_init(&l->cache_mu, NULL);
 	snprintf(l->dir, sizeof l->dir, "%s", dir);
+	l->queue_max = DIPR_LOG_QUEUE_MAX;
 	l->cache = calloc(CACHE_SLOTS, sizeof *l->cache);
 	if (!l->cache) {
 		rc = DIPR_ENOMEM;
@@ -846,6 +847,13 @@ int dipr_log_start(dipr_log *l)
 	return 0;
 }
 
+void dipr_log_set_queue_max(dipr_log *l, size_t max)
+{
+	pthread_mutex_lock(&l->mu);
+	l->queue_max = max ? max : 1;
+	pthread_mutex_unlock(&l->mu);
+}
+
 int dipr_log_submit(dipr_log *l, dipr_log_req *r)
 {
 	pthread_mutex_lock(&l->mu);
@@ -853,7 +861,7 @@ int dipr_log_submit(dipr_log *l, dipr_log_req *r)
 		pthread_mutex_unlock(&l->mu);
 		return DIPR_ESTOPPED;
 	}
-	if (l->queued >= DIPR_LOG_QUEUE_MAX) {
+	if (l->queued >= l->queue_max) {
 		pthread_mutex_unlock(&l->mu);
 		atomic_fetch_add(&l->stats.rejected_full, 1);
 		return DIPR_EFULL;

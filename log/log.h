@@ -90,6 +90,9 @@ typedef struct {
  * between commit and checkpoint), signs and stores the checkpoint. */
 int dipr_log_open(dipr_log **out, const char *dir);
 int dipr_log_start(dipr_log *l);            /* starts the sequencer thread */
+/* Bounds the queue of waiting submissions (default DIPR_LOG_QUEUE_MAX);
+ * past it dipr_log_submit says DIPR_EFULL. */
+void dipr_log_set_queue_max(dipr_log *l, size_t max);
 /* Stops accepting, lets the sequencer finish what is queued, joins it. */
 void dipr_log_stop(dipr_log *l);
 void dipr_log_close(dipr_log *l);           /* stop, then free */

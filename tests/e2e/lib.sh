@@ -28,7 +28,7 @@ expect_http() {
 start_server() {
 	dir=$1
 	: >"$T/serve.out"
-	"$DIPR" serve --dir "$dir" --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
+	"$DIPR" serve --dir "$dir" --listen 127.0.0.1:0 ${SERVE_ARGS:-} >"$T/serve.out" 2>"$T/serve.err" &
 	SPID=$!
 	i=0
 	while ! grep -q '^serving ' "$T/serve.out" 2>/dev/null; do

@@ -32,14 +32,14 @@ round=1
 while [ $round -le 3 ]; do
 	start_server "$D" || { bad "server starts (round $round)"; finish; }
 	for s in 1 2 3 4; do submitter "r$round-s$s" & done
-	sleep 0.7
+	sleep 1.5
 	kill -9 "$SPID"; wait "$SPID" 2>/dev/null; SPID=""
 	wait
 	round=$((round + 1))
 done
 start_server "$D" || { bad "server restarts after kill -9"; finish; }
 total=$(ls "$T/rc" | grep -c 'tlog-proof$')
-[ "$total" -gt 20 ] && ok || bad "enough receipts were returned before the kills ($total)"
+[ "$total" -ge 10 ] && ok || bad "enough receipts were returned before the kills ($total)"
 failed=0
 for r in "$T"/rc/*.tlog-proof; do
 	"$DIPR" verify "$r" --vkey "$T/vkeys" --server "$URL" >/dev/null 2>"$T/verr" || { failed=$((failed + 1)); cat "$T/verr" >&2; }
@@ -72,4 +72,43 @@ expect_http 200 "" "healthy after restart" "$URL/healthz"
 expect_status 0 "receipt from before the fault verifies" "$DIPR" verify "$T/before.txt.tlog-proof" --file "$T/before.txt" --vkey "$T/vkeys" --server "$URL"
 expect_status 0 "attest after restart" "$DIPR" attest "$T/during.txt" --server "$URL" --token "$TOK"
 expect_status 0 "audit after the fault" "$DIPR" audit --server "$URL" --vkey "$T/vkeys"
+stop_server
+
+# write errors (not just fsync) are refused the same way
+export DIPR_FAULT_TRIGGER="$T/fail-now" DIPR_FAULT_WRITES=1
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="$SO" start_server "$D" || { bad "server starts for the write fault"; finish; }
+touch "$T/fail-now"
+printf 'written' >"$T/written.txt"
+expect_status 2 "attest while writes fail is not acknowledged" "$DIPR" attest "$T/written.txt" --server "$URL" --token "$TOK"
+expect_http 503 "" "healthz unhealthy after a write failure" "$URL/healthz"
+rm -f "$T/fail-now"
+stop_server
+unset DIPR_FAULT_TRIGGER DIPR_FAULT_WRITES
+
+# a stalled disk fills the bounded queue: 503 with Retry-After, nothing lost
+export DIPR_FAULT_SLOW="$T/slow"
+SERVE_ARGS="--queue-max 2" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="$SO" start_server "$D" || { bad "server starts for the queue test"; finish; }
+touch "$T/slow"
+pids=""
+for n in 1 2 3 4 5 6 7 8; do
+	curl -s -o "$T/q$n.body" -D "$T/q$n.hdr" -w '%{http_code}' -H "Authorization: Bearer $TOK" \
+		-d "{\"digests\":{\"sm3\":\"$(printf '%064d' $n)\"},\"size\":$n}" "$URL/api/v1/evidence" >"$T/q$n.code" &
+	pids="$pids $!"
+done
+sleep 0.5
+rm -f "$T/slow"
+wait $pids # only the curls: a bare wait would also wait for the server
+n503=$(cat "$T"/q*.code | grep -o 503 | wc -l); n200=$(cat "$T"/q*.code | grep -o 200 | wc -l)
+[ "$n503" -ge 1 ] && ok || bad "a full queue answers 503 (got $(cat "$T"/q*.code | tr '\n' ' '))"
+[ $((n503 + n200)) = 8 ] && ok || bad "every request got 200 or 503"
+grep -l "^HTTP/1.1 503" "$T"/q*.hdr | head -1 | xargs grep -qi "^Retry-After: 1" && ok || bad "503 carries Retry-After"
+grep -l "^HTTP/1.1 503" "$T"/q*.hdr | head -1 | sed 's/hdr$/body/' | xargs jq -e '.error.code == "overloaded"' >/dev/null && ok || bad "503 says overloaded"
+expect_http 200 "" "healthy again once the disk catches up" "$URL/healthz"
+for f in "$T"/q*.code; do
+	[ "$(cat "$f")" = 200 ] || continue
+	cp "${f%.code}.body" "${f%.code}.tlog-proof"
+	"$DIPR" verify "${f%.code}.tlog-proof" --vkey "$T/vkeys" --server "$URL" >/dev/null 2>&1 || bad "receipt $f from the queue test verifies"
+done
+ok
+unset DIPR_FAULT_SLOW
 finish

@@ -1,7 +1,9 @@
 /* failsync.c — LD_PRELOAD shim for fault tests: while the file named by
  * $DIPR_FAULT_TRIGGER exists, fsync/fdatasync (and, with
- * DIPR_FAULT_WRITES=1, pwrite/write to regular files) fail with EIO, as a
- * dying disk would.  Built by make as build/tests/failsync.so. */
+ * DIPR_FAULT_WRITES=1, pwrite to regular files) fail with EIO, as a dying
+ * disk would; while $DIPR_FAULT_SLOW exists, fsync/fdatasync take a second
+ * (a stalled disk, to fill the server's queue).  Built by make as
+ * build/tests/failsync.so. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,6 +18,14 @@ static int triggered(void)
 	return t && stat(t, &st) == 0;
 }
 
+static void maybe_stall(void)
+{
+	const char *t = getenv("DIPR_FAULT_SLOW");
+	struct stat st;
+	if (t && stat(t, &st) == 0)
+		sleep(1);
+}
+
 static int regular(int fd)
 {
 	struct stat st;
@@ -27,6 +37,7 @@ int fsync(int fd)
 	static int (*real)(int);
 	if (!real)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	maybe_stall();
 	if (triggered()) {
 		errno = EIO;
 		return -1;
@@ -39,6 +50,7 @@ int fdatasync(int fd)
 	static int (*real)(int);
 	if (!real)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+	maybe_stall();
 	if (triggered()) {
 		errno = EIO;
 		return -1;
