@@ -8,17 +8,27 @@ LIBS="$(pkg-config --libs libcrypto sqlite3 libmicrohttpd jansson libcurl) -lpth
 APPSRC="store/sqlite.c log/log.c server/evidence.c"
 targets=$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/fuzz_\(.*\)\.c|\1|')
 total=0
+failed=0
 if [ "$mode" = replay ]; then
 	out=$build/fuzz-replay; mkdir -p "$out"
 	for t in $targets; do
 		cc $FLAGS -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -o "$out/$t" \
 			tests/fuzz/fuzz_$t.c tests/fuzz/replay.c lib/*.c $APPSRC $LIBS
 		mkdir -p tests/fuzz/corpus/$t
-		n=$("$out/$t" tests/fuzz/corpus/$t | sed 's/ inputs//')
-		echo "fuzz replay $t: $n inputs ok"
-		total=$((total + n))
+		# Not through a pipe: the target's own exit status (a crash on a
+		# corpus input) must fail the run.
+		if "$out/$t" tests/fuzz/corpus/$t >"$out/$t.log" 2>&1; then
+			n=$(sed -n 's/ inputs$//p' "$out/$t.log")
+			echo "fuzz replay $t: $n inputs ok"
+			total=$((total + n))
+		else
+			echo "fuzz replay $t: FAILED" >&2
+			tail -20 "$out/$t.log" >&2
+			failed=$((failed + 1))
+		fi
 	done
-	echo "fuzz replay: $total passed, 0 failed"
+	echo "fuzz replay: $total passed, $failed failed"
+	[ "$failed" = 0 ]
 else
 	out=build-fuzz; mkdir -p "$out"
 	for t in $targets; do
