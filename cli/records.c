@@ -195,6 +195,22 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* After the prover has been run with c->recording set: sort and dedupe the
+ * node ids it asked for, and make room for their hashes. */
+static int capture_plan(sample_ctx *c)
+{
+	c->recording = false;
+	qsort(c->ids, c->n, sizeof *c->ids, id_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (!m || id_cmp(&c->ids[i], &c->ids[m - 1]))
+			c->ids[m++] = c->ids[i];
+	c->n = m;
+	c->hashes = calloc(c->n ? c->n : 1, DIPR_HASH_LEN);
+	c->have = calloc(c->n ? c->n : 1, sizeof *c->have);
+	return c->hashes && c->have ? 0 : DIPR_ENOMEM;
+}
+
 static int capture_record(void *vctx, uint64_t index, const uint8_t *rec, size_t n)
 {
 	sample_ctx *c = vctx;
@@ -277,17 +293,8 @@ int cmd_sample(int argc, char **argv)
 			rc = cli_fail(2, "sample: %s", dipr_errdetail());
 			goto done;
 		}
-	c.recording = false;
-	qsort(c.ids, c.n, sizeof *c.ids, id_cmp);
-	size_t m = 0;
-	for (size_t i = 0; i < c.n; i++)
-		if (!m || id_cmp(&c.ids[i], &c.ids[m - 1]))
-			c.ids[m++] = c.ids[i];
-	c.n = m;
-	c.hashes = calloc(c.n ? c.n : 1, DIPR_HASH_LEN);
-	c.have = calloc(c.n ? c.n : 1, sizeof *c.have);
 	c.bytes = calloc(c.nrows, sizeof *c.bytes);
-	if (!c.hashes || !c.have || !c.bytes) {
+	if (capture_plan(&c) || !c.bytes) {
 		rc = cli_fail(2, "sample: out of memory");
 		goto done;
 	}
@@ -408,16 +415,7 @@ int cmd_extend(int argc, char **argv)
 		rc = cli_fail(2, "extend: %s", dipr_errdetail());
 		goto done;
 	}
-	c.recording = false;
-	qsort(c.ids, c.n, sizeof *c.ids, id_cmp);
-	size_t m = 0;
-	for (size_t i = 0; i < c.n; i++)
-		if (!m || id_cmp(&c.ids[i], &c.ids[m - 1]))
-			c.ids[m++] = c.ids[i];
-	c.n = m;
-	c.hashes = calloc(c.n ? c.n : 1, DIPR_HASH_LEN);
-	c.have = calloc(c.n ? c.n : 1, sizeof *c.have);
-	if (!c.hashes || !c.have) {
+	if (capture_plan(&c)) {
 		rc = cli_fail(2, "extend: out of memory");
 		goto done;
 	}

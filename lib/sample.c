@@ -48,6 +48,21 @@ static int b64_member(json_t *v, size_t max, uint8_t **out, size_t *n, const cha
 	return 0;
 }
 
+/* A JSON array of at most max base64 32-byte hashes into proof[]. */
+static int proof_array(json_t *pr, size_t max, uint8_t (*proof)[DIPR_HASH_LEN], size_t *len, const char *what)
+{
+	if (!json_is_array(pr) || json_array_size(pr) > max)
+		return dipr__err(DIPR_EINVAL, "%s: expected at most %zu base64 hashes", what, max);
+	for (size_t j = 0; j < json_array_size(pr); j++) {
+		const char *h = json_string_value(json_array_get(pr, j));
+		size_t hn = 0;
+		if (!h || dipr_b64_decode(h, strlen(h), proof[j], DIPR_HASH_LEN, &hn) || hn != DIPR_HASH_LEN)
+			return dipr__err(DIPR_EINVAL, "%s[%zu]: expected base64 of 32 bytes", what, j);
+	}
+	*len = json_array_size(pr);
+	return 0;
+}
+
 int dipr_sample_parse(const uint8_t *in, size_t n, dipr_sample *out)
 {
 	json_t *v = NULL, *arr;
@@ -130,19 +145,10 @@ int dipr_sample_parse(const uint8_t *in, size_t n, dipr_sample *out)
 		}
 		dipr_hex_decode(salt, 2 * DIPR_SALT_LEN, s->salt, DIPR_SALT_LEN);
 		pr = json_object_get(r, "proof");
-		if (!json_is_array(pr) || json_array_size(pr) > 63) {
-			rc = dipr__err(DIPR_EINVAL, "sample: %s.proof: expected at most 63 base64 hashes", what);
+		char pwhat[80];
+		snprintf(pwhat, sizeof pwhat, "sample: %s.proof", what);
+		if ((rc = proof_array(pr, 63, s->proof, &s->proof_len, pwhat)))
 			goto fail;
-		}
-		for (size_t j = 0; j < json_array_size(pr); j++) {
-			const char *h = json_string_value(json_array_get(pr, j));
-			size_t hn = 0;
-			if (!h || dipr_b64_decode(h, strlen(h), s->proof[j], DIPR_HASH_LEN, &hn) || hn != DIPR_HASH_LEN) {
-				rc = dipr__err(DIPR_EINVAL, "sample: %s.proof[%zu]: expected base64 of 32 bytes", what, j);
-				goto fail;
-			}
-		}
-		s->proof_len = json_array_size(pr);
 	}
 	json_decref(v);
 	return 0;
@@ -285,19 +291,8 @@ int dipr_extension_parse(const uint8_t *in, size_t n, dipr_extension *out)
 	    (rc = copy_receipt(v, "new", &out->new_receipt, &out->new_len)))
 		goto fail;
 	pr = json_object_get(v, "proof");
-	if (!json_is_array(pr) || json_array_size(pr) > DIPR_MERKLE_MAX_PROOF) {
-		rc = dipr__err(DIPR_EINVAL, "extension: proof: expected at most %d base64 hashes", DIPR_MERKLE_MAX_PROOF);
+	if ((rc = proof_array(pr, DIPR_MERKLE_MAX_PROOF, out->proof, &out->proof_len, "extension: proof")))
 		goto fail;
-	}
-	for (size_t j = 0; j < json_array_size(pr); j++) {
-		const char *h = json_string_value(json_array_get(pr, j));
-		size_t hn = 0;
-		if (!h || dipr_b64_decode(h, strlen(h), out->proof[j], DIPR_HASH_LEN, &hn) || hn != DIPR_HASH_LEN) {
-			rc = dipr__err(DIPR_EINVAL, "extension: proof[%zu]: expected base64 of 32 bytes", j);
-			goto fail;
-		}
-	}
-	out->proof_len = json_array_size(pr);
 	json_decref(v);
 	return 0;
 fail:
