@@ -534,7 +534,7 @@ int cmd_verify(int argc, char **argv)
 	if (cli_parse(argc, argv, o, pos, &npos, 1))
 		return 2;
 	if (npos != 1)
-		return cli_fail(2, "usage: dipr verify FILE.tlog-proof [--file F] [--vkey K]... [--server URL]");
+		return cli_fail(2, "usage: dipr verify R.tlog-proof|X.sample.json|X.extension.json|CERT.json [--file F] [--vkey K]... [--server URL]");
 	for (int i = 0; i < nvk; i++)
 		if (keyring_add(&k, vk[i])) {
 			keyring_free(&k);

@@ -461,7 +461,7 @@ static void usage(FILE *f)
 	      "  keygen  NAME [--type ed25519|sm2] -o FILE                    a holder key for attest --key\n"
 	      "  hash    FILE... [--alg sm3|sha256|sm3,sha256] [--records FMT --secret S]  digests, like sha256sum\n"
 	      "  attest  FILE... --server URL [--token T] [--alg A] [--records FMT] [--key K] [-o OUT]\n"
-	      "  verify  FILE.tlog-proof|X.sample.json [--file F] [--vkey K]... [--server URL]\n"
+	      "  verify  R.tlog-proof|X.sample.json|X.extension.json|CERT.json [--file F] [--vkey K]... [--server URL]\n"
 	      "  sample  FILE --receipt R --rows 1,5,9 -o OUT.sample.json [--secret S]\n"
 	      "  extend  NEW_FILE --old R1 --new R2 -o OUT.extension.json [--secret S]  the dataset only grew\n"
 	      "  tlog    verify-inclusion|verify-consistency ...               low-level proof checks\n"
