@@ -20,7 +20,7 @@ APP_NOMAIN = $(filter-out $(BUILD)/cli/main.o,$(APP_OBJ))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit e2e fuzz fuzz-replay bench sanitize clean install
+.PHONY: all deps run test unit e2e fuzz fuzz-replay bench bench-scale sanitize clean install
 
 all: $(BUILD)/dipr
 
@@ -84,6 +84,12 @@ bench: deps
 	@sh scripts/deps.sh bench
 	$(MAKE) all
 	@sh bench/run.sh $(BUILD)/dipr
+
+# issue 6's scale figures: an empty log vs SCALE_N (default 10^7) entries
+bench-scale: deps
+	@sh scripts/deps.sh bench
+	$(MAKE) all $(BUILD)/libdipr-app.a
+	@sh bench/scale.sh $(BUILD)/dipr
 
 sanitize: deps
 	$(MAKE) BUILD=build-san OPT=-O1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
