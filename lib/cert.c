@@ -548,39 +548,6 @@ int dipr_cert_entry_match(const dipr_cert_body *b, const uint8_t *entry, size_t 
 
 /* ---- signature lines ---------------------------------------------------- */
 
-/* Unicode White_Space as Go's unicode.IsSpace sees it: the reference
- * signed-note implementation refuses these in key names (note.c keeps the
- * same list for notes). */
-static bool is_unicode_space(uint32_t cp)
-{
-	return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 || cp == 0xa0 ||
-	       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 ||
-	       cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
-}
-
-/* signed-note §Format key names: non-empty, no Unicode space, no '+', and
- * (as note.c) no control characters, at most DIPR_KEY_NAME_MAX bytes. */
-static bool name_valid(const uint8_t *p, size_t n)
-{
-	if (n == 0 || n > DIPR_KEY_NAME_MAX || !dipr__utf8_valid(p, n))
-		return false;
-	for (size_t i = 0; i < n;) {
-		uint8_t c = p[i];
-		uint32_t cp;
-		size_t len;
-		if (c < 0x80) { cp = c; len = 1; }
-		else if ((c & 0xe0) == 0xc0) { cp = c & 0x1f; len = 2; }
-		else if ((c & 0xf0) == 0xe0) { cp = c & 0x0f; len = 3; }
-		else { cp = c & 0x07; len = 4; }
-		for (size_t k = 1; k < len; k++)
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		if (cp < 0x20 || cp == 0x7f || cp == '+' || is_unicode_space(cp))
-			return false;
-		i += len;
-	}
-	return true;
-}
-
 typedef struct {
 	const char *name;
 	size_t name_len;
@@ -600,7 +567,7 @@ static int parse_sigline(const char *s, size_t n, size_t i, sigline *out)
 				 "and a space first", i);
 	const char *name = s + SIG_PREFIX_LEN;
 	const char *sp = memchr(name, ' ', n - SIG_PREFIX_LEN);
-	if (!sp || !name_valid((const uint8_t *)name, (size_t)(sp - name)))
+	if (!sp || !dipr__key_name_valid((const uint8_t *)name, (size_t)(sp - name)))
 		return dipr__err(DIPR_EINVAL, "certificate: signatures[%zu]: expected a key name and a "
 				 "space after the em dash", i);
 	const char *b64 = sp + 1;

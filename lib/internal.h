@@ -3,6 +3,7 @@
 #ifndef DIPR_INTERNAL_H
 #define DIPR_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -39,6 +40,10 @@ static inline uint32_t dipr__get_u32be(const uint8_t *p)
 {
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
+
+/* A signed-note key name: non-empty, <= DIPR_KEY_NAME_MAX bytes of UTF-8,
+ * no Unicode space, no '+', no control characters (note.c). */
+bool dipr__key_name_valid(const uint8_t *p, size_t n);
 
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 int dipr__utf8_valid(const uint8_t *p, size_t n);

@@ -76,7 +76,7 @@ static bool is_unicode_space(uint32_t cp)
  * and no '+'.  We also refuse ASCII control characters (a note may not
  * contain them, so such a name could never appear in a signature line) and
  * names longer than DIPR_KEY_NAME_MAX bytes. */
-static bool name_valid(const uint8_t *p, size_t n)
+bool dipr__key_name_valid(const uint8_t *p, size_t n)
 {
 	if (n == 0 || n > DIPR_KEY_NAME_MAX || !dipr__utf8_valid(p, n))
 		return false;
@@ -137,7 +137,7 @@ static int keystr_split(const char *what, const char *s, size_t len, char name[D
 	if (!plus)
 		return dipr__err(DIPR_EINVAL, "%s: expected <name>+<key ID>+<key>", what);
 	size_t nlen = (size_t)(plus - s);
-	if (!name_valid((const uint8_t *)s, nlen))
+	if (!dipr__key_name_valid((const uint8_t *)s, nlen))
 		return dipr__err(DIPR_EINVAL, "%s: invalid key name (non-empty, at most %d bytes of "
 				 "UTF-8, no spaces, '+' or control characters)", what, DIPR_KEY_NAME_MAX);
 	size_t rest = len - nlen - 1;
@@ -318,7 +318,7 @@ int dipr_signer_generate(dipr_signer **out, const char *name, int type)
 	if (!name)
 		return dipr__err(DIPR_EINVAL, "key name is NULL");
 	size_t nlen = strnlen(name, DIPR_KEY_NAME_MAX + 1);
-	if (!name_valid((const uint8_t *)name, nlen))
+	if (!dipr__key_name_valid((const uint8_t *)name, nlen))
 		return dipr__err(DIPR_EINVAL, "key name \"%.64s\" is invalid (non-empty, at most %d "
 				 "bytes of UTF-8, no spaces, '+' or control characters)",
 				 name, DIPR_KEY_NAME_MAX);
@@ -623,7 +623,7 @@ static int parse_sigline(const uint8_t *p, size_t n, size_t lineno, sigline *out
 		return dipr__err(DIPR_EINVAL, "note: signature line %zu has no space after the key name",
 				 lineno);
 	size_t name_len = (size_t)(sp - name);
-	if (!name_valid(name, name_len))
+	if (!dipr__key_name_valid(name, name_len))
 		return dipr__err(DIPR_EINVAL, "note: signature line %zu has an invalid key name", lineno);
 	const char *b64 = (const char *)sp + 1;
 	size_t b64_len = n - SIG_PREFIX_LEN - name_len - 1;
