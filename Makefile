@@ -13,7 +13,7 @@ LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 LDFLAGS ?=
 
 LIB_SRC = $(wildcard lib/*.c)
-APP_SRC = $(wildcard store/*.c log/*.c server/*.c cli/*.c)
+APP_SRC = $(wildcard store/*.c log/*.c registry/*.c server/*.c cli/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ = $(APP_SRC:%.c=$(BUILD)/%.o)
 APP_NOMAIN = $(filter-out $(BUILD)/cli/main.o,$(APP_OBJ))
@@ -30,7 +30,7 @@ deps:
 # V=1 shows the full commands.
 Q = $(if $(V),,@)
 
-$(BUILD)/%.o: %.c $(wildcard include/dipr/*.h lib/*.h store/*.h log/*.h server/*.h cli/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/dipr/*.h lib/*.h store/*.h log/*.h registry/*.h server/*.h cli/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -15,13 +15,9 @@
 #include <time.h>
 
 #include "internal.h"
-#include "store.h"
+#include "store/sqlite_int.h"
 
-enum {
-	ST_ENTRY_INS, ST_TILE_PUT, ST_TILE_GET, ST_SIZE_GET, ST_SIZE_PUT, ST_ENTRY_RANGE,
-	ST_ENTRY_GET, ST_CP_GET, ST_EV_INS, ST_TOKEN_LOOKUP, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_EV_ACCOUNT, ST_CP_UPDATE, ST_CP_INSERT, ST__N
-};
+
 
 static const char *const sql_text[ST__N] = {
 	[ST_ENTRY_INS] = "INSERT INTO entry(idx, data) VALUES(?1, ?2)",
@@ -45,10 +41,7 @@ static const char *const sql_text[ST__N] = {
 	[ST_CP_INSERT] = "INSERT INTO checkpoint(id, size, note) VALUES(1, ?1, ?2) ON CONFLICT(id) DO NOTHING",
 };
 
-struct dipr_store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST__N];
-};
+
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
@@ -65,7 +58,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS token(hash BLOB PRIMARY KEY, account INTEGER NOT NULL REFERENCES account(id),"
 	" created INTEGER NOT NULL, revoked INTEGER) WITHOUT ROWID;";
 
-static int db_err(dipr_store *s, const char *what)
+int dipr__db_err(dipr_store *s, const char *what)
 {
 	int code = sqlite3_errcode(s->db);
 	int rc = (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? DIPR_ECONFLICT
@@ -73,7 +66,7 @@ static int db_err(dipr_store *s, const char *what)
 	return dipr__err(rc, "database: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
-static sqlite3_stmt *stmt(dipr_store *s, int i)
+sqlite3_stmt *dipr__stmt(dipr_store *s, int i)
 {
 	sqlite3_stmt *st = s->st[i];
 	sqlite3_reset(st);
@@ -94,6 +87,33 @@ static int sync_level(dipr_store *s)
 
 int dipr_store_sync_level(dipr_store *s) { return sync_level(s); }
 
+sqlite3_stmt *dipr__sql(dipr_store *s, const char *sql)
+{
+	/* Open addressing on the text's address; the set of statements is
+	 * fixed at compile time and far below the table size. */
+	size_t h = ((uintptr_t)sql >> 3) % DIPR__SQL_CACHE;
+	for (size_t i = 0; i < DIPR__SQL_CACHE; i++, h = (h + 1) % DIPR__SQL_CACHE) {
+		if (s->sql_key[h] == sql) {
+			sqlite3_reset(s->sql_stmt[h]);
+			sqlite3_clear_bindings(s->sql_stmt[h]);
+			return s->sql_stmt[h];
+		}
+		if (!s->sql_key[h]) {
+			if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->sql_stmt[h], NULL) !=
+			    SQLITE_OK) {
+				dipr__db_err(s, "prepare");
+				sqlite3_finalize(s->sql_stmt[h]);
+				s->sql_stmt[h] = NULL;
+				return NULL;
+			}
+			s->sql_key[h] = sql;
+			return s->sql_stmt[h];
+		}
+	}
+	dipr__err(DIPR_ENOMEM, "database: statement cache full");
+	return NULL;
+}
+
 int dipr_store_open(dipr_store **out, const char *path, int create)
 {
 	dipr_store *s = calloc(1, sizeof *s);
@@ -111,17 +131,17 @@ int dipr_store_open(dipr_store **out, const char *path, int create)
 	 * fsyncs the WAL, so a committed batch survives power loss. */
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(s, "configure");
+		rc = dipr__db_err(s, "configure");
 		goto fail;
 	}
 	if (create && sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(s, "create schema");
+		rc = dipr__db_err(s, "create schema");
 		goto fail;
 	}
 	for (int i = 0; i < ST__N; i++) {
 		if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
 		    SQLITE_OK) {
-			rc = db_err(s, create ? "prepare" : "prepare (is this a dipr data directory?)");
+			rc = dipr__db_err(s, create ? "prepare" : "prepare (is this a dipr data directory?)");
 			goto fail;
 		}
 	}
@@ -143,6 +163,8 @@ void dipr_store_close(dipr_store *s)
 		return;
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < DIPR__SQL_CACHE; i++)
+		sqlite3_finalize(s->sql_stmt[i]);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -153,11 +175,11 @@ int dipr_store_meta_set(dipr_store *s, const char *key, const char *value)
 	int rc = 0;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(k, v) VALUES(?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
 			       -1, &st, NULL) != SQLITE_OK)
-		return db_err(s, "meta");
+		return dipr__db_err(s, "meta");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_err(s, "meta");
+		rc = dipr__db_err(s, "meta");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -167,7 +189,7 @@ int dipr_store_meta_get(dipr_store *s, const char *key, char *out, size_t cap)
 	sqlite3_stmt *st = NULL;
 	int rc = DIPR_ENOTFOUND;
 	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k = ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_err(s, "meta");
+		return dipr__db_err(s, "meta");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
@@ -181,7 +203,7 @@ int dipr_store_meta_get(dipr_store *s, const char *key, char *out, size_t cap)
 			rc = 0;
 		}
 	} else if (r != SQLITE_DONE) {
-		rc = db_err(s, "meta");
+		rc = dipr__db_err(s, "meta");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -189,19 +211,46 @@ int dipr_store_meta_get(dipr_store *s, const char *key, char *out, size_t cap)
 
 int dipr_store_tree_size(dipr_store *s, uint64_t *size)
 {
-	sqlite3_stmt *st = stmt(s, ST_SIZE_GET);
+	sqlite3_stmt *st = dipr__stmt(s, ST_SIZE_GET);
 	if (sqlite3_step(st) != SQLITE_ROW)
-		return db_err(s, "read tree size");
+		return dipr__db_err(s, "read tree size");
 	*size = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
 }
 
-static int step_done(dipr_store *s, sqlite3_stmt *st, const char *what)
+int dipr__step_done(dipr_store *s, sqlite3_stmt *st, const char *what)
 {
 	int r = sqlite3_step(st);
 	sqlite3_reset(st);
-	return r == SQLITE_DONE ? 0 : db_err(s, what);
+	return r == SQLITE_DONE ? 0 : dipr__db_err(s, what);
+}
+
+int dipr_store_begin(dipr_store *s)
+{
+	int rc = dipr__step_done(s, dipr__stmt(s, ST_BEGIN), "begin");
+	s->in_txn = rc == 0;
+	return rc;
+}
+
+static int exec_sql(dipr_store *s, const char *sql, const char *what)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : dipr__db_err(s, what);
+}
+
+int dipr_store_savepoint(dipr_store *s) { return exec_sql(s, "SAVEPOINT job", "savepoint"); }
+int dipr_store_release(dipr_store *s) { return exec_sql(s, "RELEASE job", "release savepoint"); }
+
+int dipr_store_rollback_to(dipr_store *s)
+{
+	return exec_sql(s, "ROLLBACK TO job; RELEASE job", "rollback to savepoint");
+}
+
+void dipr_store_rollback(dipr_store *s)
+{
+	s->in_txn = false;
+	if (!sqlite3_get_autocommit(s->db))
+		dipr__step_done(s, dipr__stmt(s, ST_ROLLBACK), "rollback");
 }
 
 int dipr_store_append(dipr_store *s, uint64_t first, const dipr_bytes *entries, size_t n,
@@ -209,54 +258,55 @@ int dipr_store_append(dipr_store *s, uint64_t first, const dipr_bytes *entries, 
 {
 	int rc;
 	sqlite3_stmt *st;
-	if ((rc = step_done(s, stmt(s, ST_BEGIN), "begin")))
+	if (!s->in_txn && (rc = dipr__step_done(s, dipr__stmt(s, ST_BEGIN), "begin")))
 		return rc;
+	s->in_txn = false;
 	for (size_t i = 0; i < n; i++) {
-		st = stmt(s, ST_ENTRY_INS);
+		st = dipr__stmt(s, ST_ENTRY_INS);
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
 		sqlite3_bind_blob(st, 2, entries[i].p, (int)entries[i].n, SQLITE_STATIC);
-		if ((rc = step_done(s, st, "insert entry")))
+		if ((rc = dipr__step_done(s, st, "insert entry")))
 			goto fail;
 	}
 	for (size_t i = 0; i < ntiles; i++) {
-		st = stmt(s, ST_TILE_PUT);
+		st = dipr__stmt(s, ST_TILE_PUT);
 		sqlite3_bind_int(st, 1, tiles[i].id.level);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)tiles[i].id.index);
 		sqlite3_bind_blob(st, 3, tiles[i].data, (int)(tiles[i].id.width * DIPR_HASH_LEN), SQLITE_STATIC);
-		if ((rc = step_done(s, st, "write tile")))
+		if ((rc = dipr__step_done(s, st, "write tile")))
 			goto fail;
 	}
 	for (size_t i = 0; i < nev; i++) {
-		st = stmt(s, ST_EV_INS);
+		st = dipr__stmt(s, ST_EV_INS);
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)ev[i].index);
 		sqlite3_bind_int64(st, 2, ev[i].account);
 		if (ev[i].meta)
 			sqlite3_bind_blob(st, 3, ev[i].meta, (int)ev[i].meta_len, SQLITE_STATIC);
-		if ((rc = step_done(s, st, "insert evidence")))
+		if ((rc = dipr__step_done(s, st, "insert evidence")))
 			goto fail;
 	}
-	st = stmt(s, ST_SIZE_PUT);
+	st = dipr__stmt(s, ST_SIZE_PUT);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + n));
-	if ((rc = step_done(s, st, "update tree size")))
+	if ((rc = dipr__step_done(s, st, "update tree size")))
 		goto fail;
 	if (sqlite3_changes(s->db) != 1) {
 		rc = dipr__err(DIPR_ECONFLICT, "database: tree size is not %llu", (unsigned long long)first);
 		goto fail;
 	}
-	if ((rc = step_done(s, stmt(s, ST_COMMIT), "commit")))
+	if ((rc = dipr__step_done(s, dipr__stmt(s, ST_COMMIT), "commit")))
 		goto fail;
 	return 0;
 fail:
 	/* After a failed COMMIT SQLite may have rolled back already. */
 	if (!sqlite3_get_autocommit(s->db))
-		step_done(s, stmt(s, ST_ROLLBACK), "rollback");
+		dipr__step_done(s, dipr__stmt(s, ST_ROLLBACK), "rollback");
 	return rc;
 }
 
 int dipr_store_tile_read(dipr_store *s, int level, uint64_t index, uint8_t *out, unsigned *width)
 {
-	sqlite3_stmt *st = stmt(s, ST_TILE_GET);
+	sqlite3_stmt *st = dipr__stmt(s, ST_TILE_GET);
 	sqlite3_bind_int(st, 1, level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
 	int r = sqlite3_step(st), rc = 0;
@@ -270,7 +320,7 @@ int dipr_store_tile_read(dipr_store *s, int level, uint64_t index, uint8_t *out,
 			*width = (unsigned)(n / DIPR_HASH_LEN);
 		}
 	} else {
-		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "read tile");
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "read tile");
 	}
 	sqlite3_reset(st);
 	return rc;
@@ -278,7 +328,7 @@ int dipr_store_tile_read(dipr_store *s, int level, uint64_t index, uint8_t *out,
 
 int dipr_store_entries_bundle(dipr_store *s, uint64_t first, size_t n, dipr_buf *out)
 {
-	sqlite3_stmt *st = stmt(s, ST_ENTRY_RANGE);
+	sqlite3_stmt *st = dipr__stmt(s, ST_ENTRY_RANGE);
 	uint64_t want = first;
 	int rc = 0, r;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
@@ -296,7 +346,7 @@ int dipr_store_entries_bundle(dipr_store *s, uint64_t first, size_t n, dipr_buf 
 		want++;
 	}
 	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = db_err(s, "read entries");
+		rc = dipr__db_err(s, "read entries");
 	if (!rc && want != first + n)
 		rc = DIPR_ENOTFOUND;
 	sqlite3_reset(st);
@@ -305,26 +355,26 @@ int dipr_store_entries_bundle(dipr_store *s, uint64_t first, size_t n, dipr_buf 
 
 int dipr_store_entry(dipr_store *s, uint64_t index, dipr_buf *out)
 {
-	sqlite3_stmt *st = stmt(s, ST_ENTRY_GET);
+	sqlite3_stmt *st = dipr__stmt(s, ST_ENTRY_GET);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
 	int r = sqlite3_step(st), rc;
 	if (r == SQLITE_ROW)
 		rc = dipr_buf_add(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	else
-		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "read entry");
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "read entry");
 	sqlite3_reset(st);
 	return rc;
 }
 
 int dipr_store_checkpoint_get(dipr_store *s, dipr_buf *note, uint64_t *size)
 {
-	sqlite3_stmt *st = stmt(s, ST_CP_GET);
+	sqlite3_stmt *st = dipr__stmt(s, ST_CP_GET);
 	int r = sqlite3_step(st), rc;
 	if (r == SQLITE_ROW) {
 		*size = (uint64_t)sqlite3_column_int64(st, 0);
 		rc = dipr_buf_add(note, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
 	} else {
-		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "read checkpoint");
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "read checkpoint");
 	}
 	sqlite3_reset(st);
 	return rc;
@@ -340,19 +390,19 @@ int dipr_store_checkpoint_cas(dipr_store *s, const uint8_t *old_note, size_t old
 	 * Never a prepared statement: SQLite applies this pragma while
 	 * *preparing* it, so a prepared copy would act once, at open. */
 	if (!durable && sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
-		return db_err(s, "synchronous");
-	st = stmt(s, old_note ? ST_CP_UPDATE : ST_CP_INSERT);
+		return dipr__db_err(s, "synchronous");
+	st = dipr__stmt(s, old_note ? ST_CP_UPDATE : ST_CP_INSERT);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)new_size);
 	sqlite3_bind_blob(st, 2, note, (int)len, SQLITE_STATIC);
 	if (old_note)
 		sqlite3_bind_blob(st, 3, old_note, (int)old_len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_err(s, "store checkpoint");
+		rc = dipr__db_err(s, "store checkpoint");
 	else if (sqlite3_changes(s->db) != 1)
 		rc = dipr__err(DIPR_ECONFLICT, "checkpoint changed underneath (another sequencer?)");
 	sqlite3_reset(st);
 	if (!durable && sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK && !rc)
-		rc = db_err(s, "synchronous");
+		rc = dipr__db_err(s, "synchronous");
 	return rc;
 }
 
@@ -362,7 +412,7 @@ int dipr_store_account_add(dipr_store *s, const char *name, const char *role, in
 	int rc = 0;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO account(name, role, created) VALUES(?1, ?2, ?3)", -1, &st, NULL) !=
 	    SQLITE_OK)
-		return db_err(s, "account");
+		return dipr__db_err(s, "account");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
@@ -370,7 +420,7 @@ int dipr_store_account_add(dipr_store *s, const char *name, const char *role, in
 	if (r == SQLITE_CONSTRAINT || sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
 		rc = dipr__err(DIPR_ECONFLICT, "account \"%s\" already exists", name);
 	else if (r != SQLITE_DONE)
-		rc = db_err(s, "add account");
+		rc = dipr__db_err(s, "add account");
 	else if (id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
@@ -389,14 +439,14 @@ int dipr_store_account_get(dipr_store *s, const char *name, dipr_account *a)
 	sqlite3_stmt *st = NULL;
 	int rc;
 	if (sqlite3_prepare_v2(s->db, "SELECT id, name, role FROM account WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_err(s, "account");
+		return dipr__db_err(s, "account");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		account_row(st, a);
 		rc = 0;
 	} else {
-		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "read account");
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "read account");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -408,38 +458,38 @@ int dipr_store_token_add(dipr_store *s, int64_t account, const uint8_t hash[32])
 	int rc = 0;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO token(hash, account, created) VALUES(?1, ?2, ?3)", -1, &st, NULL) !=
 	    SQLITE_OK)
-		return db_err(s, "token");
+		return dipr__db_err(s, "token");
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, account);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_err(s, "add token");
+		rc = dipr__db_err(s, "add token");
 	sqlite3_finalize(st);
 	return rc;
 }
 
 int dipr_store_token_lookup(dipr_store *s, const uint8_t hash[32], dipr_account *a)
 {
-	sqlite3_stmt *st = stmt(s, ST_TOKEN_LOOKUP);
+	sqlite3_stmt *st = dipr__stmt(s, ST_TOKEN_LOOKUP);
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	int r = sqlite3_step(st), rc = 0;
 	if (r == SQLITE_ROW)
 		account_row(st, a);
 	else
-		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "token lookup");
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "token lookup");
 	sqlite3_reset(st);
 	return rc;
 }
 
 int dipr_store_evidence_account(dipr_store *s, uint64_t index, int64_t *account)
 {
-	sqlite3_stmt *st = stmt(s, ST_EV_ACCOUNT);
+	sqlite3_stmt *st = dipr__stmt(s, ST_EV_ACCOUNT);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
 	int r = sqlite3_step(st), rc = 0;
 	if (r == SQLITE_ROW)
 		*account = sqlite3_column_int64(st, 0);
 	else
-		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : db_err(s, "evidence");
+		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "evidence");
 	sqlite3_reset(st);
 	return rc;
 }

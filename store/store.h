@@ -60,6 +60,18 @@ int dipr_store_append(dipr_store *s, uint64_t first, const dipr_bytes *entries, 
 		      const dipr_store_tile *tiles, size_t ntiles,
 		      const dipr_store_evidence *ev, size_t nev);
 
+/* Transactions for work that must commit together with a batch (the
+ * registry's jobs, log/log.h): dipr_store_begin opens one that the next
+ * dipr_store_append joins and commits (with the same single fsync).
+ * Inside it, a job brackets its own writes with dipr_store_savepoint and
+ * then dipr_store_release (keep) or dipr_store_rollback_to (undo them
+ * alone).  dipr_store_rollback abandons the whole transaction. */
+int dipr_store_begin(dipr_store *s);
+int dipr_store_savepoint(dipr_store *s);
+int dipr_store_release(dipr_store *s);
+int dipr_store_rollback_to(dipr_store *s);
+void dipr_store_rollback(dipr_store *s);
+
 /* Reads a hash tile's stored data (the widest stored version).  *width is
  * set to the stored width; out must hold 256*32 bytes. DIPR_ENOTFOUND if
  * none stored. */
