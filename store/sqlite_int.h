@@ -1,4 +1,4 @@
-/* sqlite_int.h — private to the SQLite store (store/*.c): the connection
+/* sqlite_int.h — private to the SQLite store (the .c files of store/): the connection
  * and its prepared statements, shared by sqlite.c (log) and the files that
  * keep the registry's and the accounts' tables beside it. */
 #ifndef DIPR_SQLITE_INT_H
