@@ -20,6 +20,7 @@
 #include "cli/records.h"
 #include "log/log.h"
 #include "server/server.h"
+#include "registry/service.h"
 
 const char *cli_cmd = "dipr";
 
@@ -88,8 +89,13 @@ int cli_parse(int argc, char **argv, cli_opt *opts, const char **pos, int *npos,
 static int cmd_init(int argc, char **argv)
 {
 	const char *dir = "data", *origin = NULL, *th = "sha256", *db = NULL, *pos[1];
-	int npos;
-	cli_opt o[] = {{"--dir", 1, &dir}, {"--origin", 1, &origin}, {"--tree-hash", 1, &th}, {"--db", 1, &db}, {0}};
+	int npos, test_clock = 0;
+	cli_opt o[] = {{"--dir", 1, &dir},
+		       {"--origin", 1, &origin},
+		       {"--tree-hash", 1, &th},
+		       {"--db", 1, &db},
+		       {"--test-clock", 0, NULL, NULL, NULL, &test_clock},
+		       {0}};
 	if (cli_parse(argc, argv, o, pos, &npos, 0))
 		return 2;
 	dipr_hash_alg alg;
@@ -108,6 +114,20 @@ static int cmd_init(int argc, char **argv)
 	int rc = dipr_log_init(dir, origin, alg, &vkeys);
 	if (rc)
 		return cli_fail(2, "%s", dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
+	if (test_clock) {
+		/* A property of this directory for good: production directories
+		 * are made without it and can never move their clock. */
+		char path[4200];
+		dipr_store *st = NULL;
+		snprintf(path, sizeof path, "%s/dipr.db", dir);
+		if ((rc = dipr_store_open(&st, path, 0)) || (rc = dipr_store_meta_set(st, "test_clock", "1"))) {
+			dipr_store_close(st);
+			free(vkeys);
+			return cli_fail(2, "%s: %s", dir, dipr_errdetail());
+		}
+		dipr_store_close(st);
+		printf("TEST CLOCK: admins of this directory can move its date (for tests only)\n");
+	}
 	printf("created %s for log %s (tree hash %s)\nvkeys:\n%s", dir, origin, th, vkeys);
 	free(vkeys);
 	return 0;
@@ -145,28 +165,113 @@ static int cmd_keys(int argc, char **argv)
 	return 0;
 }
 
+/* Reads one line from stdin as a password into buf (cap bytes, not NUL-
+ * terminated), stripping "\n" or "\r\n"; *n is its length.  read(2) a byte
+ * at a time, not stdio: no copy is left behind in a FILE buffer, and the
+ * rest of stdin stays unread.  Prints the error itself. */
+static int read_password(char *buf, size_t cap, size_t *n)
+{
+	size_t k = 0;
+	bool any = false;
+	for (;;) {
+		char c;
+		ssize_t r = read(STDIN_FILENO, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cli_fail(2, "password: cannot read stdin: %s", strerror(errno));
+		if (r == 0)
+			break;
+		any = true;
+		if (c == '\n')
+			break;
+		if (k == cap) {
+			OPENSSL_cleanse(buf, cap);
+			return cli_fail(2, "password: at most %d characters", DIPR_PASSWORD_MAX);
+		}
+		buf[k++] = c;
+	}
+	if (!any)
+		return cli_fail(2, "password: expected one line on stdin");
+	if (k && buf[k - 1] == '\r')
+		k--;
+	*n = k;
+	return 0;
+}
+
+/* The password line from stdin, hashed into hash.  Prints the error itself. */
+static int read_password_hash(char hash[DIPR_PASSWORD_HASH_MAX])
+{
+	char pw[DIPR_PASSWORD_MAX + 1]; /* + the '\r' of a CRLF line */
+	size_t n = 0;
+	int rc = read_password(pw, sizeof pw, &n);
+	if (!rc && dipr_password_hash(pw, n, hash))
+		rc = cli_fail(2, "%s", dipr_errdetail());
+	OPENSSL_cleanse(pw, sizeof pw);
+	return rc;
+}
+
 static int cmd_user(int argc, char **argv)
 {
 	const char *dir = "data", *role = NULL, *pos[2];
-	int npos;
-	cli_opt o[] = {{"--dir", 1, &dir}, {"--role", 1, &role}, {0}};
+	int npos, pw_stdin = 0, rc;
+	cli_opt o[] = {{"--dir", 1, &dir}, {"--role", 1, &role}, {"--password-stdin", 0, NULL, NULL, NULL, &pw_stdin}, {0}};
 	dipr_store *s;
+	dipr_account a;
+	char hash[DIPR_PASSWORD_HASH_MAX];
 	if (cli_parse(argc, argv, o, pos, &npos, 2))
 		return 2;
-	if (npos != 2 || strcmp(pos[0], "add") != 0)
-		return cli_fail(2, "usage: dipr user add NAME --role applicant|examiner|admin [--dir D]");
+	bool add = npos == 2 && strcmp(pos[0], "add") == 0, passwd = npos == 2 && strcmp(pos[0], "passwd") == 0;
+	if (!add && !passwd)
+		return cli_fail(2, "usage: dipr user add NAME --role applicant|examiner|admin [--dir D] [--password-stdin]"
+				   " | dipr user passwd NAME [--dir D] (password on stdin)");
+	cli_cmd = add ? "dipr user add" : "dipr user passwd";
+	if (passwd) {
+		if (role)
+			return cli_fail(2, "--role: only for dipr user add");
+		if (open_store(dir, &s))
+			return 2;
+		if (dipr_store_account_get(s, pos[1], &a)) {
+			dipr_store_close(s);
+			return cli_fail(2, "user %s: no such account (dipr user add)", pos[1]);
+		}
+		if (read_password_hash(hash)) {
+			dipr_store_close(s);
+			return 2;
+		}
+		rc = dipr_store_password_set(s, a.id, hash);
+		dipr_store_close(s);
+		OPENSSL_cleanse(hash, sizeof hash);
+		if (rc)
+			return cli_fail(2, "%s", dipr_errdetail());
+		printf("password set for %s\n", pos[1]);
+		return 0;
+	}
 	if (!role || (strcmp(role, "applicant") && strcmp(role, "examiner") && strcmp(role, "admin")))
 		return cli_fail(2, "--role: expected applicant, examiner or admin");
 	size_t n = strlen(pos[1]);
 	if (n == 0 || n > 64 || !dipr__utf8_valid((const uint8_t *)pos[1], n) || strpbrk(pos[1], " \t\r\n"))
 		return cli_fail(2, "user name \"%s\": expected 1-64 characters of UTF-8 without spaces", pos[1]);
+	/* The password is checked before anything is written, and the
+	 * account and its password commit together (one savepoint). */
+	if (pw_stdin && read_password_hash(hash))
+		return 2;
 	if (open_store(dir, &s))
 		return 2;
-	int rc = dipr_store_account_add(s, pos[1], role, NULL);
+	int64_t id;
+	if (!(rc = dipr_store_savepoint(s))) {
+		if (!(rc = dipr_store_account_add(s, pos[1], role, &id)) && pw_stdin)
+			rc = dipr_store_password_set(s, id, hash);
+		if (rc)
+			dipr_store_rollback_to(s);
+		else
+			rc = dipr_store_release(s);
+	}
 	dipr_store_close(s);
+	OPENSSL_cleanse(hash, sizeof hash);
 	if (rc)
-		return cli_fail(2, "user add: %s", dipr_errdetail());
-	printf("added %s (%s)\n", pos[1], role);
+		return cli_fail(2, "%s", dipr_errdetail());
+	printf("added %s (%s%s)\n", pos[1], role, pw_stdin ? ", with a password" : "");
 	return 0;
 }
 
@@ -258,12 +363,15 @@ done:
 
 static int cmd_serve(int argc, char **argv)
 {
-	const char *dir = "data", *listen = "127.0.0.1:8080", *db = NULL, *threads = "2", *qmax = NULL, *pos[1];
+	const char *dir = "data", *listen = "127.0.0.1:8080", *db = NULL, *threads = "2", *qmax = NULL,
+		   *public_url = NULL, *tick = "60", *pos[1];
 	int npos;
-	uint64_t queue_max = DIPR_LOG_QUEUE_MAX;
-	cli_opt o[] = {{"--dir", 1, &dir}, {"--listen", 1, &listen}, {"--db", 1, &db}, {"--threads", 1, &threads},
-		       {"--queue-max", 1, &qmax}, {0}};
+	uint64_t queue_max = DIPR_LOG_QUEUE_MAX, tick_s;
+	cli_opt o[] = {{"--dir", 1, &dir},	   {"--listen", 1, &listen},	     {"--db", 1, &db},
+		       {"--threads", 1, &threads}, {"--queue-max", 1, &qmax},	     {"--public-url", 1, &public_url},
+		       {"--tick", 1, &tick},	   {0}};
 	dipr_log *log = NULL;
+	dipr_registry *reg = NULL;
 	dipr_server *srv = NULL;
 	uint64_t nthreads;
 	if (cli_parse(argc, argv, o, pos, &npos, 0))
@@ -274,6 +382,10 @@ static int cmd_serve(int argc, char **argv)
 		return cli_fail(2, "--threads: expected 1..64");
 	if (qmax && (dipr_parse_u64(qmax, strlen(qmax), 10000000, &queue_max) || queue_max == 0))
 		return cli_fail(2, "--queue-max: expected 1..10000000 waiting submissions");
+	if (dipr_parse_u64(tick, strlen(tick), 86400, &tick_s) || tick_s == 0)
+		return cli_fail(2, "--tick: expected 1..86400 seconds between deadline checks");
+	if (public_url && strncmp(public_url, "http://", 7) != 0 && strncmp(public_url, "https://", 8) != 0)
+		return cli_fail(2, "--public-url: expected http://... or https://...");
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -286,13 +398,31 @@ static int cmd_serve(int argc, char **argv)
 	if (rc)
 		return cli_fail(2, "%s: %s", dir, dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
 	dipr_log_set_queue_max(log, (size_t)queue_max);
-	if ((rc = dipr_log_start(log)) || (rc = dipr_server_start(&srv, log, listen, (unsigned)nthreads))) {
-		cli_fail(2, "serve: %s", dipr_errdetail());
+	if ((rc = dipr_registry_open(&reg, log, public_url))) {
+		cli_fail(2, "%s: %s", dir, dipr_errdetail());
 		dipr_log_close(log);
 		return 2;
 	}
-	char host[64];
+	if ((rc = dipr_log_start(log)) || (rc = dipr_server_start(&srv, log, reg, listen, (unsigned)nthreads))) {
+		cli_fail(2, "serve: %s", dipr_errdetail());
+		dipr_registry_close(reg);
+		dipr_log_close(log);
+		return 2;
+	}
+	char host[64], url[128];
 	snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
+	snprintf(url, sizeof url, "http://%s:%u", host, dipr_server_port(srv));
+	dipr_registry_default_public_url(reg, url);
+	if ((rc = dipr_registry_start(reg, (unsigned)tick_s))) {
+		cli_fail(2, "serve: %s", dipr_errdetail());
+		dipr_log_stop(log);
+		dipr_server_stop(srv);
+		dipr_registry_close(reg);
+		dipr_log_close(log);
+		return 2;
+	}
+	if (dipr_registry_has_test_clock(reg))
+		fprintf(stderr, "dipr: WARNING: %s has a test clock: admins can move its date\n", dir);
 	dipr_cp *cp = dipr_log_checkpoint(log);
 	printf("dipr %s: log %s (%s tree, %llu entries)\nvkeys:\n%sserving http://%s:%u/\n", DIPR_VERSION,
 	       dipr_log_origin(log), dipr_hash_name(dipr_log_tree_alg(log)), (unsigned long long)cp->size,
@@ -302,6 +432,7 @@ static int cmd_serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&set, &sig);
 	fprintf(stderr, "dipr: signal %d, finishing queued submissions\n", sig);
+	dipr_registry_close(reg);  /* stops the ticker (its job, if any, completes) */
 	dipr_log_stop(log);        /* answers every waiter */
 	dipr_server_stop(srv);     /* then the HTTP threads */
 	dipr_log_close(log);
@@ -466,7 +597,8 @@ static void usage(FILE *f)
 	      "  extend  NEW_FILE --old R1 --new R2 -o OUT.extension.json [--secret S]  the dataset only grew\n"
 	      "  tlog    verify-inclusion|verify-consistency ...               low-level proof checks\n"
 	      "  audit   --dir D | --server URL [--vkey K]...                 recompute the tree, check signatures\n"
-	      "  user    add NAME --role applicant|examiner|admin [--dir D]\n"
+	      "  user    add NAME --role applicant|examiner|admin [--dir D] [--password-stdin]\n"
+	      "  user    passwd NAME [--dir D]                                set a portal password, read from stdin\n"
 	      "  token   create --user NAME [--dir D]\n"
 	      "exit status: 0 ok, 1 verification failed, 2 usage or input error\n",
 	      f);

@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "jcs.h"
 #include "log/log.h"
+#include "store/registry.h"
 
 #define CACHE_SLOTS 1024 /* 8 MiB of full tiles */
 
@@ -432,6 +433,7 @@ int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg alg, char *
 			goto fail;
 	}
 	if ((rc = path_join(path, sizeof path, dir, "dipr.db")) || (rc = dipr_store_open(&s, path, 1)) ||
+	    (rc = dipr_store_reg_schema(s)) ||
 	    (rc = dipr_store_meta_set(s, "origin", origin)) ||
 	    (rc = dipr_store_meta_set(s, "tree_hash", dipr_hash_name(alg))) ||
 	    (rc = dipr_store_meta_set(s, "schema", "1")) ||
@@ -575,7 +577,7 @@ int dipr_log_open(dipr_log **out, const char *dir)
 		rc = dipr__err(DIPR_EINVAL, "%s: not a dipr data directory (run dipr init --dir %s)", dir, dir);
 		goto fail;
 	}
-	if ((rc = dipr_store_open(&l->wstore, path, 0)))
+	if ((rc = dipr_store_open(&l->wstore, path, 0)) || (rc = dipr_store_reg_schema(l->wstore)))
 		goto fail;
 	if ((rc = dipr_store_meta_get(l->wstore, "origin", l->origin, sizeof l->origin)) ||
 	    (rc = dipr_store_meta_get(l->wstore, "tree_hash", val, sizeof val)) ||
@@ -697,13 +699,71 @@ static void stop_failed(dipr_log *l, int rc)
 	fail_reqs(q, DIPR_ESTOPPED);
 }
 
+static int grow_entries(dipr_bytes **v, uint8_t ***own, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap * 2 > need ? *cap * 2 : need;
+	dipr_bytes *nv = realloc(*v, c * sizeof *nv);
+	if (!nv)
+		return DIPR_ENOMEM;
+	*v = nv;
+	uint8_t **no = realloc(*own, c * sizeof *no);
+	if (!no)
+		return DIPR_ENOMEM;
+	memset(no + *cap, 0, (c - *cap) * sizeof *no);
+	*own = no;
+	*cap = c;
+	return 0;
+}
+
+int dipr_log_job_append(dipr_log_job *j, json_t *entry, uint64_t *index)
+{
+	if (j->n == j->cap) {
+		size_t c = j->cap ? j->cap * 2 : 4;
+		dipr_buf *v = realloc(j->entries, c * sizeof *v);
+		if (!v)
+			return DIPR_ENOMEM;
+		j->entries = v;
+		j->cap = c;
+	}
+	dipr_buf *b = &j->entries[j->n];
+	dipr_buf_init(b, DIPR_ENTRY_MAX);
+	int rc = json_object_set_new(entry, "time", json_integer(j->time_ms)) ? DIPR_ENOMEM : 0;
+	if (!rc)
+		rc = dipr__jcs_encode(entry, b);
+	if (rc) {
+		dipr_buf_free(b);
+		return rc;
+	}
+	if (index)
+		*index = j->next_index + j->n;
+	j->n++;
+	return 0;
+}
+
+void dipr_log_job_discard(dipr_log_job *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		dipr_buf_free(&j->entries[i]);
+	j->n = 0;
+}
+
+dipr_signer *const *dipr_log_signers(dipr_log *l, size_t *n)
+{
+	*n = 2;
+	return l->signers;
+}
+
 static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 {
-	dipr_bytes *entries = calloc(n, sizeof *entries);
+	dipr_bytes *entries = NULL;
+	uint8_t **own = NULL; /* job entries' bytes, owned here */
+	size_t cap = 0;
 	dipr_store_evidence *ev = calloc(n, sizeof *ev);
-	dipr_log_req **ok = calloc(n, sizeof *ok);
 	tile_list tiles = {0};
-	size_t nok = 0, fixed_tiles;
+	size_t nok = 0, nev = 0;
+	bool txn = false;
 	uint64_t first = l->edge.size;
 	int64_t t = now_ms();
 	dipr_cp *cp = NULL, *old;
@@ -711,7 +771,7 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 	int rc = 0;
 	uint64_t t0;
 
-	if (!entries || !ev || !ok) {
+	if (!ev || (rc = grow_entries(&entries, &own, &cap, n))) {
 		rc = DIPR_ENOMEM;
 		goto fatal;
 	}
@@ -721,6 +781,34 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 	/* collect -> compute the new tree */
 	for (dipr_log_req *r = batch; r; r = r->next) {
 		uint8_t leaf[DIPR_HASH_LEN];
+		if (r->job) {
+			/* Jobs write inside the batch's transaction, opened at
+			 * the first job; their entries follow in order. */
+			if (!txn && (rc = dipr_store_begin(l->wstore)))
+				goto fatal;
+			txn = true;
+			dipr_log_job j = {l, l->wstore, t, first + nok, NULL, 0, 0};
+			rc = r->job(r, &j);
+			if (!rc) {
+				for (size_t i = 0; i < j.n && !rc; i++) {
+					dipr_merkle_leaf_hash(l->alg, j.entries[i].p, j.entries[i].n, leaf);
+					if (!(rc = dipr_tree_edge_append(&l->edge, leaf, emit_tile, &tiles)) &&
+					    !(rc = grow_entries(&entries, &own, &cap, nok + 1))) {
+						entries[nok].n = j.entries[i].n;
+						own[nok] = dipr_buf_detach(&j.entries[i], &entries[nok].n);
+						entries[nok].p = own[nok];
+						nok++;
+					}
+				}
+				r->index = j.n ? first + nok - j.n : 0;
+			}
+			for (size_t i = 0; i < j.n; i++)
+				dipr_buf_free(&j.entries[i]);
+			free(j.entries);
+			if (rc)
+				goto fatal;
+			continue;
+		}
 		dipr_buf_init(&b, DIPR_ENTRY_MAX);
 		r->rc = json_object_set_new(r->entry, "time", json_integer(t)) ? DIPR_ENOMEM : 0;
 		if (!r->rc)
@@ -729,6 +817,10 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 			dipr_buf_free(&b);
 			continue; /* this request alone fails (e.g. too large) */
 		}
+		if ((rc = grow_entries(&entries, &own, &cap, nok + 1))) {
+			dipr_buf_free(&b);
+			goto fatal;
+		}
 		r->entry_bytes = dipr_buf_detach(&b, &r->entry_len);
 		dipr_merkle_leaf_hash(l->alg, r->entry_bytes, r->entry_len, leaf);
 		if ((rc = dipr_tree_edge_append(&l->edge, leaf, emit_tile, &tiles)))
@@ -736,14 +828,14 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 		r->index = first + nok;
 		entries[nok].p = r->entry_bytes;
 		entries[nok].n = r->entry_len;
-		ev[nok].index = r->index;
-		ev[nok].account = r->account;
-		ev[nok].meta = r->meta;
-		ev[nok].meta_len = r->meta_len;
-		ok[nok++] = r;
+		ev[nev].index = r->index;
+		ev[nev].account = r->account;
+		ev[nev].meta = r->meta;
+		ev[nev].meta_len = r->meta_len;
+		nev++;
+		nok++;
 	}
 	/* The right-edge partial tiles, as they now stand. */
-	fixed_tiles = tiles.n;
 	for (int lv = 0; lv < DIPR_TILE_MAX_LEVELS; lv++) {
 		if (!l->edge.count[lv])
 			continue;
@@ -751,14 +843,16 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 		if ((rc = emit_tile(&tiles, &id, (const uint8_t(*)[DIPR_HASH_LEN])l->edge.hashes[lv])))
 			goto fatal;
 	}
-	(void)fixed_tiles;
 	/* -> write durably (one transaction, one fsync) */
-	if (nok) {
+	if (nok || txn) {
 		t0 = mono_ns();
-		rc = dipr_store_append(l->wstore, first, entries, nok, tiles.v, tiles.n, ev, nok);
+		rc = dipr_store_append(l->wstore, first, entries, nok, tiles.v, tiles.n, ev, nev);
+		txn = false;
 		atomic_fetch_add(&l->stats.commit_ns, mono_ns() - t0);
 		if (rc)
 			goto fatal;
+	}
+	if (nok) {
 		/* -> sign -> store the checkpoint with compare-and-swap */
 		uint8_t root[DIPR_HASH_LEN];
 		dipr_tree_edge_root(&l->edge, root);
@@ -787,14 +881,24 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 		atomic_fetch_add(&l->stats.entries, nok);
 	}
 	/* -> answer every waiter */
+	bool borrowed = !cp;
+	if (borrowed) { /* only jobs that appended nothing: the current checkpoint */
+		pthread_mutex_lock(&l->mu);
+		cp = cp_ref(l->cp);
+		pthread_mutex_unlock(&l->mu);
+	}
 	for (dipr_log_req *r = batch, *next; r; r = next) {
 		next = r->next;
 		if (!r->rc)
 			r->cp = cp_ref(cp);
 		r->done(r);
 	}
+	if (borrowed)
+		dipr_cp_release(cp);
 	goto out;
 fatal:
+	if (txn)
+		dipr_store_rollback(l->wstore);
 	/* Nothing of this batch is acknowledged; the in-memory tree may be
 	 * ahead of storage now, so the sequencer stops for good (a restart
 	 * reloads the durable state). */
@@ -805,9 +909,11 @@ out:
 	for (size_t i = 0; i < tiles.n; i++)
 		free((void *)tiles.v[i].data);
 	free(tiles.v);
+	for (size_t i = 0; i < cap && own; i++)
+		free(own[i]);
+	free(own);
 	free(entries);
 	free(ev);
-	free(ok);
 }
 
 static void *seq_main(void *arg)

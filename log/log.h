@@ -55,6 +55,8 @@ bool dipr_cp_tile(const dipr_cp *cp, int level, uint64_t index, unsigned width, 
 
 void dipr_cp_release(dipr_cp *cp);
 
+typedef struct dipr_log_job dipr_log_job;
+
 /* A submission.  The caller fills entry (all members but "time"; the log
  * takes the reference), account, meta (taken, free()d by the log), done
  * and ctx; then dipr_log_submit.  done(r) runs on the sequencer thread once
@@ -63,6 +65,18 @@ void dipr_cp_release(dipr_cp *cp);
  * (r->rc < 0).  After done, release with dipr_log_req_clear. */
 typedef struct dipr_log_req {
 	json_t *entry;
+	/* A job instead of an entry (entry NULL): job(r, j) runs on the
+	 * sequencer thread inside the batch's open transaction (one commit,
+	 * one fsync with the batch), reading and writing the store j->store
+	 * and appending entries with dipr_log_job_append.  It returns 0 when
+	 * it is done (it has answered in job_ctx, whether it did the work or
+	 * refused it; a refusal must have undone its own writes, e.g. with a
+	 * savepoint) or a negative code when storage failed, which fails the
+	 * whole batch and stops the sequencer like any write failure.  Jobs
+	 * run one after another in queue order, so each sees the writes of
+	 * those before it: numbering inside a job is serial by construction. */
+	int (*job)(struct dipr_log_req *r, dipr_log_job *j);
+	void *job_ctx;
 	int64_t account;
 	uint8_t *meta;
 	size_t meta_len;
@@ -78,6 +92,31 @@ typedef struct dipr_log_req {
 } dipr_log_req;
 
 void dipr_log_req_clear(dipr_log_req *r);
+
+/* What a job sees.  Borrowed for the call. */
+struct dipr_log_job {
+	dipr_log *log;
+	dipr_store *store;  /* the sequencer's connection, transaction open */
+	int64_t time_ms;    /* the batch's "time" for every entry it appends */
+	uint64_t next_index; /* the index the next appended entry will get */
+	/* internal */
+	dipr_buf *entries;
+	size_t n, cap;
+};
+
+/* Sets entry's "time" to j->time_ms, encodes it canonically (at most
+ * DIPR_ENTRY_MAX bytes, else DIPR_ERANGE) and queues it for appending if
+ * the job returns 0; *index (may be NULL) is the index it will have.
+ * entry is borrowed. */
+int dipr_log_job_append(dipr_log_job *j, json_t *entry, uint64_t *index);
+
+/* Drops every entry the job appended so far (a job that refuses after
+ * appending). */
+void dipr_log_job_discard(dipr_log_job *j);
+
+/* Signs msg with each of the log's keys (Ed25519 then SM2), for
+ * certificates: signers and their count.  Thread-safe. */
+dipr_signer *const *dipr_log_signers(dipr_log *l, size_t *n);
 
 typedef struct {
 	atomic_ullong batches, entries, commit_ns, sign_ns, failures;

@@ -12,17 +12,10 @@
 
 #include "internal.h"
 #include "jcs.h"
-#include "server/server.h"
+#include "server/server_int.h"
 #include "server/evidence.h"
 
-struct dipr_server {
-	dipr_log *log;
-	struct MHD_Daemon *d;
-	char dbpath[4200];
-	unsigned port;
-	atomic_ullong status_count[6]; /* 1xx..5xx by first digit */
-	atomic_ullong evidence_ok;
-};
+
 
 /* One store connection per server thread (SQLite connections are not
  * shared between threads; WAL lets them all read while one writes).  A
@@ -34,7 +27,7 @@ static pthread_once_t store_once = PTHREAD_ONCE_INIT;
 static void store_key_free(void *p) { dipr_store_close(p); }
 static void store_key_init(void) { pthread_key_create(&store_key, store_key_free); }
 
-static dipr_store *thread_store(dipr_server *s)
+dipr_store *srv_thread_store(dipr_server *s)
 {
 	pthread_once(&store_once, store_key_init);
 	dipr_store *st = pthread_getspecific(store_key);
@@ -46,19 +39,9 @@ static dipr_store *thread_store(dipr_server *s)
 	return st;
 }
 
-enum { RQ_NEW, RQ_BODY, RQ_WAITING, RQ_ANSWERED };
 
-typedef struct {
-	int state;
-	dipr_buf body;
-	bool too_large, authed;
-	dipr_account account;
-	dipr_log_req lr;
-	struct MHD_Connection *conn;
-	dipr_server *srv;
-} request;
 
-static enum MHD_Result send_resp(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *type,
+enum MHD_Result srv_send_resp(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *type,
 				 const void *body, size_t n, const char *cache)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -82,20 +65,18 @@ static enum MHD_Result send_resp(dipr_server *s, struct MHD_Connection *c, unsig
 	return ret;
 }
 
-static enum MHD_Result send_json(dipr_server *s, struct MHD_Connection *c, unsigned status, json_t *v)
+enum MHD_Result srv_send_json(dipr_server *s, struct MHD_Connection *c, unsigned status, json_t *v)
 {
 	char *text = json_dumps(v, JSON_COMPACT);
 	json_decref(v);
 	if (!text)
 		return MHD_NO;
-	enum MHD_Result r = send_resp(s, c, status, "application/json", text, strlen(text), "no-store");
+	enum MHD_Result r = srv_send_resp(s, c, status, "application/json", text, strlen(text), "no-store");
 	free(text);
 	return r;
 }
 
-static enum MHD_Result send_error(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *code,
-				  const char *fmt, ...) DIPR__PRINTF(5, 6);
-static enum MHD_Result send_error(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *code,
+enum MHD_Result srv_send_error(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *code,
 				  const char *fmt, ...)
 {
 	char msg[600];
@@ -104,40 +85,40 @@ static enum MHD_Result send_error(dipr_server *s, struct MHD_Connection *c, unsi
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-	return send_json(s, c, status, v);
+	return srv_send_json(s, c, status, v);
 }
 
 /* ---- authentication ---- */
 
 /* 0 and *a filled when the request carries a valid bearer token; otherwise
  * an answer has been queued and *ret set. */
-static int authenticate(dipr_server *s, struct MHD_Connection *c, const char *role, dipr_account *a,
+int srv_authenticate(dipr_server *s, struct MHD_Connection *c, const char *role, dipr_account *a,
 			enum MHD_Result *ret)
 {
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	if (!h || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) == 0 || strlen(h + 7) > 256) {
-		*ret = send_error(s, c, 401, "unauthenticated",
+		*ret = srv_send_error(s, c, 401, "unauthenticated",
 				  "Authorization: expected \"Bearer <token>\" (create one with dipr token create)");
 		return -1;
 	}
 	uint8_t hash[DIPR_HASH_LEN];
-	dipr_store *st = thread_store(s);
+	dipr_store *st = srv_thread_store(s);
 	if (!st) {
-		*ret = send_error(s, c, 503, "unavailable", "database unavailable");
+		*ret = srv_send_error(s, c, 503, "unavailable", "database unavailable");
 		return -1;
 	}
 	dipr_hash(DIPR_HASH_SHA256, h + 7, strlen(h + 7), hash);
 	int rc = dipr_store_token_lookup(st, hash, a);
 	if (rc == DIPR_ENOTFOUND) {
-		*ret = send_error(s, c, 401, "unauthenticated", "Authorization: unknown or revoked token");
+		*ret = srv_send_error(s, c, 401, "unauthenticated", "Authorization: unknown or revoked token");
 		return -1;
 	}
 	if (rc) {
-		*ret = send_error(s, c, 503, "unavailable", "database unavailable");
+		*ret = srv_send_error(s, c, 503, "unavailable", "database unavailable");
 		return -1;
 	}
 	if (strcmp(a->role, role) != 0) {
-		*ret = send_error(s, c, 403, "forbidden", "this request needs the %s role; the token's account \"%s\" is %s",
+		*ret = srv_send_error(s, c, 403, "forbidden", "this request needs the %s role; the token's account \"%s\" is %s",
 				  role, a->name, a->role);
 		return -1;
 	}
@@ -158,16 +139,16 @@ static enum MHD_Result evidence_post(dipr_server *s, struct MHD_Connection *c, r
 	enum MHD_Result ret;
 	json_t *in = NULL;
 	char msg[600];
-	if (!rq->authed && authenticate(s, c, "applicant", &rq->account, &ret))
+	if (!rq->authed && srv_authenticate(s, c, "applicant", &rq->account, &ret))
 		return ret;
 	if (rq->too_large)
-		return send_error(s, c, 413, "too_large", "body: larger than %d bytes", DIPR_BODY_MAX);
+		return srv_send_error(s, c, 413, "too_large", "body: larger than %d bytes", DIPR_BODY_MAX);
 	if (dipr__json_parse(rq->body.p, rq->body.n, 8, "body", &in))
-		return send_error(s, c, 400, "bad_request", "%s", dipr_errdetail());
+		return srv_send_error(s, c, 400, "bad_request", "%s", dipr_errdetail());
 	json_t *e = dipr__evidence_build(in, &rq->lr.meta, &rq->lr.meta_len, msg, sizeof msg);
 	json_decref(in);
 	if (!e)
-		return send_error(s, c, 400, "bad_request", "%s", msg);
+		return srv_send_error(s, c, 400, "bad_request", "%s", msg);
 	/* Entry size limit (16 KiB, time included) checked before queueing. */
 	dipr_buf tmp;
 	dipr_buf_init(&tmp, DIPR_ENTRY_MAX - 32);
@@ -177,7 +158,7 @@ static enum MHD_Result evidence_post(dipr_server *s, struct MHD_Connection *c, r
 		json_decref(e);
 		free(rq->lr.meta);
 		rq->lr.meta = NULL;
-		return send_error(s, c, 413, "too_large", "entry: larger than %d bytes", DIPR_ENTRY_MAX);
+		return srv_send_error(s, c, 413, "too_large", "entry: larger than %d bytes", DIPR_ENTRY_MAX);
 	}
 	rq->lr.entry = e;
 	rq->lr.account = rq->account.id;
@@ -193,8 +174,8 @@ static enum MHD_Result evidence_post(dipr_server *s, struct MHD_Connection *c, r
 		rq->state = RQ_ANSWERED;
 		dipr_log_req_clear(&rq->lr);
 		if (rc == DIPR_EFULL)
-			return send_error(s, c, 503, "overloaded", "the log's queue is full; retry shortly");
-		return send_error(s, c, 503, "unavailable", "the log cannot accept entries now (%s)", dipr_strerror(rc));
+			return srv_send_error(s, c, 503, "overloaded", "the log's queue is full; retry shortly");
+		return srv_send_error(s, c, 503, "unavailable", "the log cannot accept entries now (%s)", dipr_strerror(rc));
 	}
 	return MHD_YES;
 }
@@ -203,21 +184,21 @@ static enum MHD_Result evidence_answer(dipr_server *s, struct MHD_Connection *c,
 {
 	rq->state = RQ_ANSWERED;
 	if (rq->lr.rc == DIPR_ERANGE)
-		return send_error(s, c, 413, "too_large", "entry: larger than %d bytes", DIPR_ENTRY_MAX);
+		return srv_send_error(s, c, 413, "too_large", "entry: larger than %d bytes", DIPR_ENTRY_MAX);
 	if (rq->lr.rc)
-		return send_error(s, c, 503, "unavailable", "not logged: %s", dipr_strerror(rq->lr.rc));
-	dipr_store *st = thread_store(s);
+		return srv_send_error(s, c, 503, "unavailable", "not logged: %s", dipr_strerror(rq->lr.rc));
+	dipr_store *st = srv_thread_store(s);
 	dipr_buf out;
 	dipr_buf_init(&out, DIPR_TLOG_PROOF_MAX);
 	int rc = st ? dipr_log_receipt(s->log, st, rq->lr.index, rq->lr.entry_bytes, rq->lr.entry_len, rq->lr.cp, &out)
 		    : DIPR_EIO;
 	enum MHD_Result r;
 	if (rc) /* logged and durable, only the receipt failed: say so */
-		r = send_error(s, c, 500, "receipt_failed", "entry %llu is logged; fetch its receipt from /api/v1/evidence/%llu (%s)",
+		r = srv_send_error(s, c, 500, "receipt_failed", "entry %llu is logged; fetch its receipt from /api/v1/evidence/%llu (%s)",
 			       (unsigned long long)rq->lr.index, (unsigned long long)rq->lr.index, dipr_strerror(rc));
 	else {
 		atomic_fetch_add(&s->evidence_ok, 1);
-		r = send_resp(s, c, 200, "text/plain; charset=utf-8", out.p, out.n, "no-store");
+		r = srv_send_resp(s, c, 200, "text/plain; charset=utf-8", out.p, out.n, "no-store");
 	}
 	dipr_buf_free(&out);
 	return r;
@@ -248,26 +229,26 @@ static enum MHD_Result get_tile(dipr_server *s, struct MHD_Connection *c, const 
 	dipr_cp_release(cp);
 	int prc = dipr_tile_path_parse(path, strlen(path), &t);
 	if (prc == DIPR_ERANGE) /* well-formed, but no tree of 2^63 leaves has it */
-		return send_error(s, c, 404, "not_found", "%s", dipr_errdetail());
+		return srv_send_error(s, c, 404, "not_found", "%s", dipr_errdetail());
 	if (prc)
-		return send_error(s, c, 400, "bad_tile_path", "%s", dipr_errdetail());
+		return srv_send_error(s, c, 400, "bad_tile_path", "%s", dipr_errdetail());
 	/* Serve only what the published checkpoint covers: the count of
 	 * hashes (or entries) at that tile's level in the published tree. */
 	uint64_t have = t.level < 0 ? size : (t.level * 8 < 64 ? size >> (8 * t.level) : 0);
 	uint64_t start = t.index * DIPR_TILE_WIDTH;
 	if (t.index > (UINT64_MAX / DIPR_TILE_WIDTH) || have < start + t.width)
-		return send_error(s, c, 404, "not_found", "tile not in the tree of the current checkpoint (size %llu)",
+		return srv_send_error(s, c, 404, "not_found", "tile not in the tree of the current checkpoint (size %llu)",
 				  (unsigned long long)size);
-	dipr_store *st = thread_store(s);
+	dipr_store *st = srv_thread_store(s);
 	if (!st)
-		return send_error(s, c, 503, "unavailable", "database unavailable");
+		return srv_send_error(s, c, 503, "unavailable", "database unavailable");
 	const char *cache = "public, max-age=31536000, immutable";
 	if (t.level < 0) {
 		dipr_buf b;
 		dipr_buf_init(&b, 256 * (DIPR_ENTRY_MAX + 2));
 		int rc = dipr_store_entries_bundle(st, start, t.width, &b);
-		enum MHD_Result r = rc ? send_error(s, c, 500, "storage", "cannot read entries")
-				       : send_resp(s, c, 200, "application/octet-stream", b.p, b.n, cache);
+		enum MHD_Result r = rc ? srv_send_error(s, c, 500, "storage", "cannot read entries")
+				       : srv_send_resp(s, c, 200, "application/octet-stream", b.p, b.n, cache);
 		dipr_buf_free(&b);
 		return r;
 	}
@@ -285,9 +266,9 @@ static enum MHD_Result get_tile(dipr_server *s, struct MHD_Connection *c, const 
 	dipr_cp_release(cp2);
 	enum MHD_Result r;
 	if (rc || width < t.width)
-		r = send_error(s, c, 500, "storage", "tile %d/%llu missing from storage", t.level, (unsigned long long)t.index);
+		r = srv_send_error(s, c, 500, "storage", "tile %d/%llu missing from storage", t.level, (unsigned long long)t.index);
 	else
-		r = send_resp(s, c, 200, "application/octet-stream", data, (size_t)t.width * DIPR_HASH_LEN, cache);
+		r = srv_send_resp(s, c, 200, "application/octet-stream", data, (size_t)t.width * DIPR_HASH_LEN, cache);
 	free(data);
 	return r;
 }
@@ -319,7 +300,7 @@ static enum MHD_Result get_proof(dipr_server *s, struct MHD_Connection *c, bool 
 		q2 = query_u64(c, inclusion ? "size" : "to", false, &b, msg, sizeof msg);
 	if (q1 < 0 || q2 < 0) {
 		dipr_cp_release(cp);
-		return send_error(s, c, 400, "bad_request", "%s", msg);
+		return srv_send_error(s, c, 400, "bad_request", "%s", msg);
 	}
 	if (q2 == 1)
 		b = cp->size;
@@ -327,21 +308,21 @@ static enum MHD_Result get_proof(dipr_server *s, struct MHD_Connection *c, bool 
 		unsigned long long sz = cp->size;
 		dipr_cp_release(cp);
 		if (inclusion)
-			return send_error(s, c, 400, "bad_request",
+			return srv_send_error(s, c, 400, "bad_request",
 					  "index must be below size, and size at most the checkpoint size %llu", sz);
-		return send_error(s, c, 400, "bad_request", "need 0 < from <= to <= checkpoint size %llu", sz);
+		return srv_send_error(s, c, 400, "bad_request", "need 0 < from <= to <= checkpoint size %llu", sz);
 	}
-	dipr_store *st = thread_store(s);
+	dipr_store *st = srv_thread_store(s);
 	if (!st) {
 		dipr_cp_release(cp);
-		return send_error(s, c, 503, "unavailable", "database unavailable");
+		return srv_send_error(s, c, 503, "unavailable", "database unavailable");
 	}
 	dipr_log_reader(s->log, st, &r);
 	rc = inclusion ? dipr_merkle_prove_inclusion(dipr_log_tree_alg(s->log), a, b, &r, proof, &plen)
 		       : dipr_merkle_prove_consistency(dipr_log_tree_alg(s->log), a, b, &r, proof, &plen);
 	if (rc) {
 		dipr_cp_release(cp);
-		return send_error(s, c, 500, "storage", "cannot compute the proof: %s", dipr_strerror(rc));
+		return srv_send_error(s, c, 500, "storage", "cannot compute the proof: %s", dipr_strerror(rc));
 	}
 	out = inclusion ? json_pack("{s:I,s:I}", "index", (json_int_t)a, "size", (json_int_t)b)
 			: json_pack("{s:I,s:I}", "from", (json_int_t)a, "to", (json_int_t)b);
@@ -349,27 +330,27 @@ static enum MHD_Result get_proof(dipr_server *s, struct MHD_Connection *c, bool 
 	if (b == cp->size)
 		json_object_set_new(out, "checkpoint", json_stringn((const char *)cp->note, cp->len));
 	dipr_cp_release(cp);
-	return send_json(s, c, 200, out);
+	return srv_send_json(s, c, 200, out);
 }
 
 static enum MHD_Result get_evidence(dipr_server *s, struct MHD_Connection *c, const char *idx)
 {
 	uint64_t index;
 	dipr_cp *cp = dipr_log_checkpoint(s->log);
-	dipr_store *st = thread_store(s);
+	dipr_store *st = srv_thread_store(s);
 	dipr_buf e, rec;
 	enum MHD_Result r;
 	if (dipr_parse_u64(idx, strlen(idx), DIPR_MERKLE_MAX_SIZE, &index)) {
 		dipr_cp_release(cp);
-		return send_error(s, c, 400, "bad_request", "evidence index: expected a decimal number");
+		return srv_send_error(s, c, 400, "bad_request", "evidence index: expected a decimal number");
 	}
 	if (index >= cp->size) {
 		dipr_cp_release(cp);
-		return send_error(s, c, 404, "not_found", "no entry %llu in the log", (unsigned long long)index);
+		return srv_send_error(s, c, 404, "not_found", "no entry %llu in the log", (unsigned long long)index);
 	}
 	if (!st) {
 		dipr_cp_release(cp);
-		return send_error(s, c, 503, "unavailable", "database unavailable");
+		return srv_send_error(s, c, 503, "unavailable", "database unavailable");
 	}
 	dipr_buf_init(&e, DIPR_ENTRY_MAX);
 	dipr_buf_init(&rec, DIPR_TLOG_PROOF_MAX);
@@ -377,13 +358,13 @@ static enum MHD_Result get_evidence(dipr_server *s, struct MHD_Connection *c, co
 	if (!rc)
 		rc = dipr_log_receipt(s->log, st, index, e.p, e.n, cp, &rec);
 	if (rc) {
-		r = send_error(s, c, 500, "storage", "cannot read entry %llu", (unsigned long long)index);
+		r = srv_send_error(s, c, 500, "storage", "cannot read entry %llu", (unsigned long long)index);
 	} else {
 		json_error_t err;
 		json_t *entry = json_loadb((const char *)e.p, e.n, 0, &err);
 		json_t *out = json_pack("{s:I,s:o,s:s%}", "index", (json_int_t)index, "entry", entry ? entry : json_null(),
 					"receipt", (const char *)rec.p, rec.n);
-		r = send_json(s, c, 200, out);
+		r = srv_send_json(s, c, 200, out);
 	}
 	dipr_buf_free(&e);
 	dipr_buf_free(&rec);
@@ -420,7 +401,7 @@ static enum MHD_Result get_metrics(dipr_server *s, struct MHD_Connection *c)
 		dipr_buf_addf(&b, "dipr_http_responses_total{class=\"%dxx\"} %llu\n", i,
 			      (unsigned long long)atomic_load(&s->status_count[i]));
 	dipr_cp_release(cp);
-	enum MHD_Result r = send_resp(s, c, 200, "text/plain; version=0.0.4", b.p, b.n, "no-store");
+	enum MHD_Result r = srv_send_resp(s, c, 200, "text/plain; version=0.0.4", b.p, b.n, "no-store");
 	dipr_buf_free(&b);
 	return r;
 }
@@ -430,17 +411,23 @@ static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const cha
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, post = strcmp(method, "POST") == 0;
 	if (strlen(url) > 1024)
-		return send_error(s, c, 414, "uri_too_long", "path longer than 1024 bytes");
+		return srv_send_error(s, c, 414, "uri_too_long", "path longer than 1024 bytes");
+	if (s->reg) {
+		bool handled = false;
+		enum MHD_Result r = dipr__api_route(s, c, url, method, rq, &handled);
+		if (handled)
+			return r;
+	}
 	if (strcmp(url, "/api/v1/evidence") == 0) {
 		if (!post)
-			return send_error(s, c, 405, "method_not_allowed", "/api/v1/evidence takes POST");
+			return srv_send_error(s, c, 405, "method_not_allowed", "/api/v1/evidence takes POST");
 		return evidence_post(s, c, rq);
 	}
 	if (!get)
-		return send_error(s, c, 405, "method_not_allowed", "%s takes GET", url);
+		return srv_send_error(s, c, 405, "method_not_allowed", "%s takes GET", url);
 	if (strcmp(url, "/checkpoint") == 0) {
 		dipr_cp *cp = dipr_log_checkpoint(s->log);
-		enum MHD_Result r = send_resp(s, c, 200, "text/plain; charset=utf-8", cp->note, cp->len, "max-age=2");
+		enum MHD_Result r = srv_send_resp(s, c, 200, "text/plain; charset=utf-8", cp->note, cp->len, "max-age=2");
 		dipr_cp_release(cp);
 		return r;
 	}
@@ -455,7 +442,7 @@ static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const cha
 			json_array_append_new(vk, json_stringn(p, n));
 			p += n + (nl ? 1 : 0);
 		}
-		return send_json(s, c, 200,
+		return srv_send_json(s, c, 200,
 				 json_pack("{s:s,s:s,s:o,s:s}", "origin", dipr_log_origin(s->log), "tree_hash",
 					   dipr_hash_name(dipr_log_tree_alg(s->log)), "vkeys", vk, "version", DIPR_VERSION));
 	}
@@ -464,7 +451,7 @@ static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const cha
 		bool ok = dipr_log_healthy(s->log);
 		json_t *v = json_pack("{s:s,s:I}", "status", ok ? "ok" : "unhealthy", "tree_size", (json_int_t)cp->size);
 		dipr_cp_release(cp);
-		return send_json(s, c, ok ? 200 : 503, v);
+		return srv_send_json(s, c, ok ? 200 : 503, v);
 	}
 	if (strcmp(url, "/metrics") == 0)
 		return get_metrics(s, c);
@@ -474,7 +461,7 @@ static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const cha
 		return get_proof(s, c, false);
 	if (strncmp(url, "/api/v1/evidence/", 17) == 0)
 		return get_evidence(s, c, url + 17);
-	return send_error(s, c, 404, "not_found", "no such resource: %.200s", url);
+	return srv_send_error(s, c, 404, "not_found", "no such resource: %.200s", url);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -486,7 +473,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		rq = calloc(1, sizeof *rq);
 		if (!rq)
 			return MHD_NO;
-		dipr_buf_init(&rq->body, DIPR_BODY_MAX);
+		dipr_buf_init(&rq->body, dipr__api_body_max(url));
 		rq->srv = s;
 		rq->state = RQ_BODY;
 		*con_cls = rq;
@@ -497,20 +484,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 			uint64_t len;
 			enum MHD_Result ret;
-			if (authenticate(s, c, "applicant", &rq->account, &ret)) {
+			if (srv_authenticate(s, c, "applicant", &rq->account, &ret)) {
 				rq->state = RQ_ANSWERED;
 				return ret;
 			}
 			rq->authed = true;
 			if (cl && (dipr_parse_u64(cl, strlen(cl), UINT64_MAX, &len) || len > DIPR_BODY_MAX)) {
 				rq->state = RQ_ANSWERED;
-				return send_error(s, c, 413, "too_large", "body: larger than %d bytes", DIPR_BODY_MAX);
+				return srv_send_error(s, c, 413, "too_large", "body: larger than %d bytes", DIPR_BODY_MAX);
 			}
 		}
 		return MHD_YES;
 	}
 	if (rq->state == RQ_WAITING)
-		return evidence_answer(s, c, rq);
+		return rq->op ? dipr__api_answer(s, c, rq) : evidence_answer(s, c, rq);
 	if (rq->state == RQ_ANSWERED)
 		return MHD_YES;
 	if (*upload_size) {
@@ -533,12 +520,16 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	/* A suspended request is only completed after it was resumed, so
 	 * the sequencer is done with rq->lr here. */
 	dipr_log_req_clear(&rq->lr);
+	if (rq->op) {
+		dipr_reg_op_clear(rq->op);
+		free(rq->op);
+	}
 	dipr_buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;
 }
 
-int dipr_server_start(dipr_server **out, dipr_log *log, const char *listen, unsigned threads)
+int dipr_server_start(dipr_server **out, dipr_log *log, dipr_registry *reg, const char *listen, unsigned threads)
 {
 	struct sockaddr_in sa;
 	char host[64];
@@ -558,6 +549,7 @@ int dipr_server_start(dipr_server **out, dipr_log *log, const char *listen, unsi
 	if (!s)
 		return DIPR_ENOMEM;
 	s->log = log;
+	s->reg = reg;
 	snprintf(s->dbpath, sizeof s->dbpath, "%s/dipr.db", dipr_log_dir(log));
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 					MHD_USE_ERROR_LOG,

@@ -13,7 +13,9 @@
 typedef struct dipr_server dipr_server;
 
 /* listen is "ADDR:PORT" (IPv4; PORT 0 picks a free one). */
-int dipr_server_start(dipr_server **out, dipr_log *log, const char *listen, unsigned threads);
+typedef struct dipr_registry dipr_registry;
+/* reg may be NULL: then only the log's endpoints are served. */
+int dipr_server_start(dipr_server **out, dipr_log *log, dipr_registry *reg, const char *listen, unsigned threads);
 /* The bound port. */
 unsigned dipr_server_port(dipr_server *s);
 void dipr_server_stop(dipr_server *s);

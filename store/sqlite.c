@@ -56,7 +56,14 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS account(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
 	" role TEXT NOT NULL CHECK(role IN ('applicant','examiner','admin')), created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS token(hash BLOB PRIMARY KEY, account INTEGER NOT NULL REFERENCES account(id),"
-	" created INTEGER NOT NULL, revoked INTEGER) WITHOUT ROWID;";
+	" created INTEGER NOT NULL, revoked INTEGER) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS password(account INTEGER PRIMARY KEY REFERENCES account(id),"
+	" hash TEXT NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS session(hash BLOB PRIMARY KEY CHECK(length(hash) = 32),"
+	" account INTEGER NOT NULL REFERENCES account(id), csrf BLOB NOT NULL CHECK(length(csrf) = 32),"
+	" created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS session_account ON session(account);"
+	"CREATE INDEX IF NOT EXISTS session_expires ON session(expires_ms);";
 
 int dipr__db_err(dipr_store *s, const char *what)
 {

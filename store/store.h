@@ -107,4 +107,42 @@ int dipr_store_token_lookup(dipr_store *s, const uint8_t hash[32], dipr_account 
 /* Evidence metadata owner (account id) for an entry; DIPR_ENOTFOUND if none. */
 int dipr_store_evidence_account(dipr_store *s, uint64_t index, int64_t *account);
 
+/* ---- passwords and sessions (store/accounts.c) ---- */
+/* Tables password and session; created by dipr init, and on first use in a
+ * data directory made before they existed.  Times in session are unix
+ * milliseconds. */
+#include "dipr/password.h"
+
+/* Sets the account's password hash (a string from dipr_password_hash,
+ * shorter than DIPR_PASSWORD_HASH_MAX), inserting or replacing it.
+ * It also ends every session of the account, in the same transaction
+ * (a savepoint, so it joins one opened by dipr_store_begin or
+ * dipr_store_savepoint): a reset after a compromise must log the intruder
+ * out.
+ * Returns 0; DIPR_EINVAL for a string that is not a "$..." hash or too
+ * long; DIPR_ENOTFOUND if no account has that id. */
+int dipr_store_password_set(dipr_store *s, int64_t account, const char *hash);
+/* Looks up account by name: fills *a and copies the stored hash, NUL-
+ * terminated, into hash (cap bytes; DIPR_PASSWORD_HASH_MAX is enough).
+ * DIPR_ENOTFOUND if no such account or no password set (the same code, so
+ * a caller cannot leak which); DIPR_ERANGE if cap is too small. */
+int dipr_store_password_get(dipr_store *s, const char *name, dipr_account *a, char *hash, size_t cap);
+
+/* Sessions for the portal (cookie login): stored as SHA-256 of the session
+ * token, with the SHA-256 of its CSRF secret and an expiry (unix ms), so
+ * the database never holds a usable cookie.
+ * Adds one; DIPR_ENOTFOUND if no account has that id, DIPR_ECONFLICT if
+ * token_hash is already stored. */
+int dipr_store_session_add(dipr_store *s, int64_t account, const uint8_t token_hash[32],
+			   const uint8_t csrf_hash[32], int64_t expires_ms);
+/* A valid session (expires_ms > now_ms, not deleted): fills *a and
+ * csrf_hash.  DIPR_ENOTFOUND otherwise. */
+int dipr_store_session_lookup(dipr_store *s, const uint8_t token_hash[32], int64_t now_ms, dipr_account *a,
+			      uint8_t csrf_hash[32]);
+/* Deletes one session (logout); DIPR_ENOTFOUND if none had that hash. */
+int dipr_store_session_delete(dipr_store *s, const uint8_t token_hash[32]);
+/* Removes sessions expired at now_ms (expires_ms <= now_ms, the ones
+ * lookup already refuses). */
+int dipr_store_session_purge(dipr_store *s, int64_t now_ms);
+
 #endif

@@ -5,7 +5,7 @@ set -e
 mode=$1; build=$2; secs=${3:-60}
 FLAGS="-std=c11 -D_GNU_SOURCE -I. -Iinclude -Ilib -g"
 LIBS="$(pkg-config --libs libcrypto sqlite3 libmicrohttpd jansson libcurl) -lpthread"
-APPSRC="store/sqlite.c log/log.c server/evidence.c"
+APPSRC="store/sqlite.c store/registry.c store/accounts.c log/log.c server/evidence.c registry/application.c"
 targets=$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/fuzz_\(.*\)\.c|\1|')
 total=0
 failed=0

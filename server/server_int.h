@@ -1,0 +1,56 @@
+/* server_int.h — shared by the server's files: the server, one request,
+ * and the answer helpers (every error is JSON {"error":{code,message}}). */
+#ifndef DIPR_SERVER_INT_H
+#define DIPR_SERVER_INT_H
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include "registry/service.h"
+#include "server/server.h"
+
+struct dipr_server {
+	dipr_log *log;
+	dipr_registry *reg;
+	struct MHD_Daemon *d;
+	char dbpath[4200];
+	unsigned port;
+	atomic_ullong status_count[6]; /* 1xx..5xx by first digit */
+	atomic_ullong evidence_ok;
+};
+
+enum { RQ_NEW, RQ_BODY, RQ_WAITING, RQ_ANSWERED };
+
+typedef struct {
+	int state;
+	dipr_buf body;
+	bool too_large, authed;
+	dipr_account account;
+	dipr_log_req lr;
+	dipr_reg_op *op; /* a registry operation, owned */
+	struct MHD_Connection *conn;
+	dipr_server *srv;
+} request;
+
+enum MHD_Result srv_send_resp(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *type,
+			      const void *body, size_t n, const char *cache);
+/* Sends v (taken) as JSON. */
+enum MHD_Result srv_send_json(dipr_server *s, struct MHD_Connection *c, unsigned status, json_t *v);
+enum MHD_Result srv_send_error(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *code,
+			       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* This thread's store connection; NULL if it cannot be opened. */
+dipr_store *srv_thread_store(dipr_server *s);
+/* Bearer-token authentication demanding role; on failure an answer has
+ * been queued in *ret and -1 returned. */
+int srv_authenticate(dipr_server *s, struct MHD_Connection *c, const char *role, dipr_account *a,
+		     enum MHD_Result *ret);
+
+/* The registry API (server/api.c): handles url if it is one of its
+ * routes (*handled = true). */
+enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const char *url, const char *method,
+				request *rq, bool *handled);
+/* Sends the answer of a finished registry operation. */
+enum MHD_Result dipr__api_answer(dipr_server *s, struct MHD_Connection *c, request *rq);
+/* Largest body a route accepts. */
+size_t dipr__api_body_max(const char *url);
+
+#endif
