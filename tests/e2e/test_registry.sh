@@ -168,6 +168,26 @@ api POST /objections "$BOB" "{\"application\":$A4,\"reasons\":\"侵犯我方数�
 api POST "/objections/$O4/uphold" "$EVE" '{"reasons":"异议成立"}'; want 200 "" "uphold"
 is "$(field .state)" refused "upheld objection refuses"
 
+# ---- deadline passed, and overdue decisions highlighted ----
+clock 2025-07-07
+api_file POST /applications "$ALICE" "$T/doc.json"; A7=$(field .id)
+api POST "/applications/$A7/submit" "$ALICE"; api POST "/applications/$A7/accept" "$EVE"
+N7=$(field .record.notice_end)
+api POST /objections "" "{\"application\":$A7,\"reasons\":\"first\"}"; O7=$(field .objection)
+clock 2025-08-01
+api GET "/applications/$A7" "$EVE"; is "$(field .state)" suspended "an open objection holds the registration past $N7"
+api POST /objections "" "{\"application\":$A7,\"reasons\":\"too late\"}"; want 409 deadline_passed "objection after the notice ended"
+clock 2025-10-01
+api GET "/applications/$A7" "$EVE"; is "$(field .record.overdue)" true "objection decision overdue after 60 days"
+api POST "/objections/$O7/dismiss" "$EVE" '{"reasons":"驳回"}'; want 200 "" "late dismissal"
+is "$(field .state)" registered "registered at the dismissal after the notice"
+is "$(field .record.registered_on)" 2025-10-01 "announced on the dismissal day"
+api_file POST /applications "$ALICE" "$T/doc.json"; A8=$(field .id)
+api POST "/applications/$A8/submit" "$ALICE"; D8=$(field .record.review_due)
+is "$(field .record.overdue)" false "not overdue when submitted"
+clock 2025-11-03
+api GET "/applications/$A8" "$EVE"; is "$(field .record.overdue)" true "review past $D8 is overdue"
+
 # ---- lifecycle on R1 (registered 2025-02-12, valid until 2028-02-12) ----
 api POST "/registrations/$R1/license" "$BOB" '{"licensee":"x","scope":"y","start":"2025-08-01","end":"2026-07-31"}'
 want 403 forbidden "only the holder licenses"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "internal.h"
 #include "log/log.h"
+#include "store/registry.h"
 
 static char dir[256], top[256];
 
@@ -241,6 +242,75 @@ static void test_oversized_entry_fails_alone(void **st)
 	dipr_log_close(l);
 }
 
+/* Jobs: entries and the job's own writes commit in the batch's one
+ * transaction; a job that refuses leaves neither entries nor writes. */
+typedef struct {
+	bool refuse;
+	uint64_t first;
+} job_args;
+
+static int counter_job(dipr_log_req *r, dipr_log_job *j)
+{
+	job_args *a = r->job_ctx;
+	uint64_t v, idx;
+	assert_int_equal(dipr_store_savepoint(j->store), 0);
+	assert_int_equal(dipr_store_counter_next(j->store, "unit", &v), 0);
+	for (int i = 0; i < 2; i++) {
+		json_t *e = json_pack("{s:i,s:s,s:I}", "v", 1, "type", "registration", "n", (json_int_t)v);
+		assert_int_equal(dipr_log_job_append(j, e, &idx), 0);
+		assert_int_equal(idx, j->next_index + (uint64_t)i);
+		if (i == 0)
+			a->first = idx;
+		json_decref(e);
+	}
+	if (a->refuse) {
+		dipr_log_job_discard(j);
+		return dipr_store_rollback_to(j->store);
+	}
+	return dipr_store_release(j->store);
+}
+
+static void test_jobs_commit_with_their_entries(void **st)
+{
+	dipr_log *l;
+	dipr_store *s;
+	char path[300];
+	assert_int_equal(dipr_log_open(&l, dir), 0);
+	assert_int_equal(dipr_log_start(l), 0);
+	snprintf(path, sizeof path, "%s/dipr.db", dir);
+	assert_int_equal(dipr_store_open(&s, path, 0), 0);
+	/* an evidence entry, a job, a refused job, a job: in one go */
+	dipr_log_req ev, jr[3];
+	job_args ja[3] = {{false, 0}, {true, 0}, {false, 0}};
+	memset(&ev, 0, sizeof ev);
+	memset(jr, 0, sizeof jr);
+	ev.entry = evidence(1);
+	assert_int_equal(dipr_log_submit_wait(l, &ev), 0);
+	for (int i = 0; i < 3; i++) {
+		jr[i].job = counter_job;
+		jr[i].job_ctx = &ja[i];
+		assert_int_equal(dipr_log_submit_wait(l, &jr[i]), 0);
+	}
+	dipr_cp *cp = dipr_log_checkpoint(l);
+	assert_int_equal(cp->size, 5); /* 1 + 2 + 0 + 2 */
+	assert_int_equal(ja[0].first, 1);
+	assert_int_equal(jr[2].index, 3);
+	dipr_cp_release(cp);
+	/* the refused job's counter step was rolled back: 1 then 2 */
+	uint64_t v;
+	dipr_buf e;
+	dipr_buf_init(&e, DIPR_ENTRY_MAX);
+	assert_int_equal(dipr_store_entry(s, 3, &e), 0);
+	assert_non_null(strstr((const char *)e.p, "\"n\":2"));
+	dipr_buf_free(&e);
+	assert_int_equal(dipr_store_begin(s), 0);
+	assert_int_equal(dipr_store_counter_next(s, "unit", &v), 0);
+	assert_int_equal(v, 3);
+	dipr_store_rollback(s);
+	dipr_store_close(s);
+	dipr_log_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +319,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_startup_refuses_forged_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_ahead_of_checkpoint_is_signed_on_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_entry_fails_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_jobs_commit_with_their_entries, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
