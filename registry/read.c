@@ -21,7 +21,9 @@ static unsigned fail(json_t **out, unsigned status, const char *code, const char
 
 static bool is_role(const dipr_reg_actor_info *who, const char *role) { return who && strcmp(who->role, role) == 0; }
 
-/* Events of an application: [{index, event}] (names only). */
+/* Events of an application: [{index, event, body}]: body is the full
+ * record whose SM3 (of its canonical JSON) is the entry's body_hash, for
+ * the holder and examiners to check against the log. */
 static json_t *event_names(dipr_store *s, int64_t app)
 {
 	json_t *ev = NULL, *out = json_array(), *it;
@@ -29,8 +31,8 @@ static json_t *event_names(dipr_store *s, int64_t app)
 	if (dipr_store_event_list(s, app, &ev))
 		return out;
 	json_array_foreach(ev, i, it)
-		json_array_append_new(out, json_pack("{s:O,s:O}", "index", json_object_get(it, "idx"), "event",
-						     json_object_get(it, "name")));
+		json_array_append_new(out, json_pack("{s:O,s:O,s:O}", "index", json_object_get(it, "idx"), "event",
+						     json_object_get(it, "name"), "body", json_object_get(it, "body")));
 	json_decref(ev);
 	return out;
 }

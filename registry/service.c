@@ -458,7 +458,7 @@ static int log_event(app_ctx *a, const char *name, const json_t *args)
 	if ((rc = dipr_random(salt, sizeof salt)))
 		return rc;
 	dipr_hex_encode(salt, sizeof salt, salthex);
-	json_t *b = json_pack("{s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:O,s:{s:s,s:s,s:I}}", "salt", salthex, "event", name, "app",
+	json_t *b = json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:O,s:{s:s,s:s,s:I}}", "salt", salthex, "event", name, "app",
 			      (json_int_t)a->id, "date", date_json(a->today), "reg", reg_json(&a->g), "doc",
 			      json_deep_copy(a->doc), "extra", json_deep_copy(a->extra), "args",
 			      args ? (json_t *)args : json_null(), "actor", "role", a->op->actor.role, "name",
@@ -1079,7 +1079,7 @@ static json_t *app_summary(app_ctx *a)
 		json_object_set_new(o, "regno", json_string(a->regno));
 	if (a->certno[0])
 		json_object_set_new(o, "certno", json_string(a->certno));
-	json_object_set(o, "logged", a->logged ? a->logged : json_array());
+	json_object_set_new(o, "logged", a->logged ? json_incref(a->logged) : json_array());
 	return o;
 }
 

@@ -557,7 +557,7 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 			if (!op)
 				return MHD_NO;
 			op->event = a->ev;
-			snprintf(op->regno, sizeof op->regno, "%s", key);
+			snprintf(op->regno, sizeof op->regno, "%.16s", key);
 			return run_op(s, c, rq, op, method, url);
 		}
 		return srv_send_error(s, c, 405, "method_not_allowed", "%s does not take %s", url, method);

@@ -136,6 +136,11 @@ while [ $i -lt "$n" ]; do
 	prev=$(jq -r ".history[$i].index" "$T/record.json")
 	i=$((i + 1))
 done
+# the holder can check each entry's body_hash against the full record
+api GET "/applications/$A1" "$ALICE"
+jq -cSj '.events[0].body' "$T/body" >"$T/body0.json"
+h=$("$DIPR" hash "$T/body0.json" --alg sm3 | awk '{print $1}')
+is "$h" "$(jq -r '.history[0].entry.body_hash' "$T/record.json")" "body_hash is the SM3 of the canonical full record"
 curl -s "$URL/api/v1/certificates/$C1" >"$T/c1.json"
 "$DIPR" verify "$T/c1.json" $VK >/dev/null && ok || bad "certificate verifies offline"
 
