@@ -6,7 +6,7 @@ BUILD ?= build
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
-PKGS = libcrypto sqlite3 libmicrohttpd jansson libcurl
+PKGS = libcrypto sqlite3 libmicrohttpd jansson libcurl cairo pangocairo libqrencode
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -Iinclude -Ilib $(WARN) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -15,7 +15,8 @@ LDFLAGS ?=
 LIB_SRC = $(wildcard lib/*.c)
 APP_SRC = $(wildcard store/*.c log/*.c registry/*.c server/*.c cli/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
-APP_OBJ = $(APP_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ = $(APP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/web_assets.o
+WEB_FILES = $(shell find web -type f ! -name '.*' | LC_ALL=C sort)
 APP_NOMAIN = $(filter-out $(BUILD)/cli/main.o,$(APP_OBJ))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -33,6 +34,14 @@ Q = $(if $(V),,@)
 $(BUILD)/%.o: %.c $(wildcard include/dipr/*.h lib/*.h store/*.h log/*.h registry/*.h server/*.h cli/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The portal is compiled into the binary: one file to deploy, no outside fetches.
+$(BUILD)/web_assets.c: $(WEB_FILES) scripts/embed-web.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/embed-web.sh $@ $(WEB_FILES)
+
+$(BUILD)/web_assets.o: $(BUILD)/web_assets.c server/static.h
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libdipr.a: $(LIB_OBJ)

@@ -461,6 +461,12 @@ static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const cha
 		return get_proof(s, c, false);
 	if (strncmp(url, "/api/v1/evidence/", 17) == 0)
 		return get_evidence(s, c, url + 17);
+	if (strncmp(url, "/api/", 5) != 0 && strncmp(url, "/tile/", 6) != 0) {
+		bool handled = false;
+		enum MHD_Result r = dipr__static_serve(s, c, url, &handled);
+		if (handled)
+			return r;
+	}
 	return srv_send_error(s, c, 404, "not_found", "no such resource: %.200s", url);
 }
 

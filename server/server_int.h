@@ -50,6 +50,8 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 				request *rq, bool *handled);
 /* Sends the answer of a finished registry operation. */
 enum MHD_Result dipr__api_answer(dipr_server *s, struct MHD_Connection *c, request *rq);
+/* The portal's files and page routes (server/static.c). */
+enum MHD_Result dipr__static_serve(dipr_server *s, struct MHD_Connection *c, const char *url, bool *handled);
 /* Largest body a route accepts. */
 size_t dipr__api_body_max(const char *url);
 
