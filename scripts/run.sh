@@ -7,7 +7,9 @@ LISTEN=${DIPR_LISTEN:-127.0.0.1:8080}
 if [ ! -f "$DATA/dipr.db" ]; then
 	"$DIPR" init --dir "$DATA" --origin "${DIPR_ORIGIN:-localhost/dipr}"
 	"$DIPR" user add demo --role applicant --dir "$DATA" >/dev/null
-	echo "an applicant account \"demo\" was created; get a token with:"
-	echo "  $DIPR token create --user demo --dir $DATA"
+	"$DIPR" user add examiner --role examiner --dir "$DATA" >/dev/null
+	"$DIPR" user add admin --role admin --dir "$DATA" >/dev/null
+	echo "accounts: demo (applicant), examiner, admin; a token:  $DIPR token create --user demo --dir $DATA"
+	echo "a portal password:  $DIPR user passwd demo --dir $DATA   (reads it from stdin)"
 fi
 exec "$DIPR" serve --dir "$DATA" --listen "$LISTEN"
