@@ -419,8 +419,41 @@ static int app_load(app_ctx *a, int64_t id, const char *regno)
 	return rc;
 }
 
+/* The first day on which dipr_reg_tick would change g (registry.h: a
+ * deadline passes the day after it), or false when none can. */
+static bool next_due(const dipr_reg *g, char out[DIPR_DATE_STRLEN])
+{
+	dipr_date d;
+	switch (g->state) {
+	case DIPR_REG_SUBMITTED:
+		d = g->review_due;
+		if (g->overdue)
+			return false;
+		break;
+	case DIPR_REG_CORRECTION_REQUESTED:
+		d = g->correction_due;
+		break;
+	case DIPR_REG_NOTICE:
+		d = g->notice_end;
+		break;
+	case DIPR_REG_SUSPENDED:
+		d = g->objection_due;
+		if (g->overdue)
+			return false;
+		break;
+	case DIPR_REG_REGISTERED:
+		d = g->valid_until;
+		break;
+	default:
+		return false;
+	}
+	return dipr_date_add_days(d, 1, &d) == 0 && dipr_date_format(d, out) == 0;
+}
+
 static int app_save(app_ctx *a)
 {
+	char due[DIPR_DATE_STRLEN];
+	bool has_due = next_due(&a->g, due);
 	json_t *gj = reg_json(&a->g);
 	char *regs = dump(gj), *docs = dump(a->doc), *extras = dump(a->extra);
 	json_decref(gj);
@@ -436,7 +469,8 @@ static int app_save(app_ctx *a)
 				      a->certno[0] ? a->certno : NULL,
 				      a->applicant_id[0] ? a->applicant_id : NULL,
 				      a->closed_on[0] ? a->closed_on : NULL,
-				      a->head};
+				      a->head,
+				      has_due ? due : NULL};
 		rc = dipr_store_app_put(a->s, &row);
 		a->id = row.id;
 	}
@@ -1279,7 +1313,9 @@ static int op_tick_all(dipr_registry *r, dipr_reg_op *op, dipr_log_job *j)
 {
 	int64_t *ids = NULL;
 	size_t n = 0, changed = 0;
-	int rc = dipr_store_app_active(j->store, &ids, &n);
+	char today[DIPR_DATE_STRLEN];
+	dipr_date_format(dipr_registry_today(r), today);
+	int rc = dipr_store_app_active(j->store, today, &ids, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
 		app_ctx a = {op, j, j->store, r, dipr_registry_today(r)};
 		if (!(rc = app_load(&a, ids[i], NULL)) && !(rc = tick(&a)) && a.changed) {

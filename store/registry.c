@@ -12,10 +12,11 @@
 static const char reg_schema[] =
 	"CREATE TABLE IF NOT EXISTS app(id INTEGER PRIMARY KEY, owner INTEGER NOT NULL REFERENCES account(id),"
 	" state TEXT NOT NULL, reg TEXT NOT NULL, doc TEXT NOT NULL, extra TEXT NOT NULL,"
-	" regno TEXT UNIQUE, certno TEXT, applicant_id TEXT, closed_on TEXT, head INTEGER,"
+	" regno TEXT UNIQUE, certno TEXT, applicant_id TEXT, closed_on TEXT, head INTEGER, next_due TEXT,"
 	" created INTEGER NOT NULL, updated INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS app_state ON app(state);"
 	"CREATE INDEX IF NOT EXISTS app_owner ON app(owner);"
+	"CREATE INDEX IF NOT EXISTS app_due ON app(next_due) WHERE next_due IS NOT NULL;"
 	"CREATE TABLE IF NOT EXISTS app_digest(digest TEXT NOT NULL, app INTEGER NOT NULL REFERENCES app(id),"
 	" PRIMARY KEY(digest, app)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS event(idx INTEGER PRIMARY KEY, app INTEGER NOT NULL REFERENCES app(id),"
@@ -154,10 +155,10 @@ int dipr_store_app_put(dipr_store *s, dipr_store_app *a)
 	sqlite3_stmt *st;
 	if (a->id == 0) {
 		st = dipr__sql(s, "INSERT INTO app(owner, state, reg, doc, extra, regno, certno, applicant_id, closed_on,"
-				  " head, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)");
+				  " head, created, updated, next_due) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13)");
 	} else {
 		st = dipr__sql(s, "UPDATE app SET owner = ?1, state = ?2, reg = ?3, doc = ?4, extra = ?5, regno = ?6,"
-				  " certno = ?7, applicant_id = ?8, closed_on = ?9, head = ?10, updated = ?11 WHERE id = ?12");
+				  " certno = ?7, applicant_id = ?8, closed_on = ?9, head = ?10, updated = ?11, next_due = ?13 WHERE id = ?12");
 	}
 	if (!st)
 		return DIPR_EIO;
@@ -175,6 +176,7 @@ int dipr_store_app_put(dipr_store *s, dipr_store_app *a)
 	sqlite3_bind_int64(st, 11, now);
 	if (a->id)
 		sqlite3_bind_int64(st, 12, a->id);
+	bind_text(st, 13, a->next_due);
 	int r = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (r != SQLITE_DONE) {
@@ -244,10 +246,10 @@ int dipr_store_app_list(dipr_store *s, const dipr_store_app_filter *f, bool brie
 	return collect(s, st, false, out, "list applications");
 }
 
-int dipr_store_app_active(dipr_store *s, int64_t **ids, size_t *n)
+int dipr_store_app_active(dipr_store *s, const char *today, int64_t **ids, size_t *n)
 {
-	PREPARE(st, "SELECT id FROM app WHERE state IN ('submitted', 'correction_requested', 'notice', 'suspended',"
-		    " 'registered') ORDER BY id");
+	PREPARE(st, "SELECT id FROM app WHERE next_due IS NOT NULL AND next_due <= ?1 ORDER BY id");
+	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
 	size_t cap = 0;
 	int r;
 	*ids = NULL;

@@ -35,6 +35,7 @@ typedef struct {
 	const char *applicant_id; /* credit code or identity number, for the repeat-filing rule */
 	const char *closed_on;    /* YYYY-MM-DD: withdrawn or refused on */
 	int64_t head;             /* log index of the latest event; -1: none yet */
+	const char *next_due;     /* YYYY-MM-DD: first day letting time pass changes it; NULL: never */
 } dipr_store_app;
 
 int dipr_store_app_put(dipr_store *s, dipr_store_app *a);
@@ -56,8 +57,10 @@ typedef struct {
  * (without doc/reg/extra when brief). */
 int dipr_store_app_list(dipr_store *s, const dipr_store_app_filter *f, bool brief, json_t **out);
 
-/* Ids of applications not in a final state (for the ticker). */
-int dipr_store_app_active(dipr_store *s, int64_t **ids, size_t *n);
+/* Ids of applications whose next_due is on or before today (YYYY-MM-DD):
+ * the only ones the ticker needs to load, so that a tick costs what
+ * changes, not what is stored. */
+int dipr_store_app_active(dipr_store *s, const char *today, int64_t **ids, size_t *n);
 
 /* Evidence digests of an application, for the repeat-filing rule. */
 int dipr_store_app_digest_add(dipr_store *s, int64_t app, const char *digest);
