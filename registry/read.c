@@ -21,18 +21,21 @@ static unsigned fail(json_t **out, unsigned status, const char *code, const char
 
 static bool is_role(const dipr_reg_actor_info *who, const char *role) { return who && strcmp(who->role, role) == 0; }
 
-/* Events of an application: [{index, event, body}]: body is the full
- * record whose SM3 (of its canonical JSON) is the entry's body_hash, for
- * the holder and examiners to check against the log. */
-static json_t *event_names(dipr_store *s, int64_t app)
+/* Events of an application: [{index, event, body?}]: body (examiners
+ * only: it holds earlier holders' and objectors' details) is the full
+ * record whose SM3 (of its canonical JSON) is the entry's body_hash. */
+static json_t *event_names(dipr_store *s, int64_t app, bool bodies)
 {
 	json_t *ev = NULL, *out = json_array(), *it;
 	size_t i;
 	if (dipr_store_event_list(s, app, &ev))
 		return out;
 	json_array_foreach(ev, i, it)
-		json_array_append_new(out, json_pack("{s:O,s:O,s:O}", "index", json_object_get(it, "idx"), "event",
-						     json_object_get(it, "name"), "body", json_object_get(it, "body")));
+		json_array_append_new(out, json_pack("{s:O,s:O}", "index", json_object_get(it, "idx"), "event",
+						     json_object_get(it, "name")));
+	if (bodies) /* full records: earlier holders' and objectors' details too */
+		json_array_foreach(ev, i, it)
+			json_object_set(json_array_get(out, i), "body", json_object_get(it, "body"));
 	json_decref(ev);
 	return out;
 }
@@ -53,13 +56,20 @@ unsigned dipr_registry_read_app(dipr_registry *r, dipr_store *s, const dipr_reg_
 		return fail(out, 404, "not_found", msg);
 	}
 	dipr_store_objection_list(s, id, NULL, &obj);
+	bool examiner = is_role(who, "examiner");
+	if (!examiner) { /* objectors' contacts are for examiners */
+		size_t i;
+		json_t *it;
+		json_array_foreach(obj, i, it)
+			json_object_del(json_object_get(it, "data"), "contact");
+	}
 	json_t *extra = json_object_get(row, "extra");
 	*out = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:o}", "id", json_object_get(row, "id"), "owner",
 			 json_object_get(row, "owner_name"), "state", json_object_get(row, "state"), "record",
 			 json_object_get(row, "reg"), "application", json_object_get(row, "doc"), "regno",
 			 json_object_get(row, "regno"), "certno", json_object_get(row, "certno"), "created",
 			 json_object_get(row, "created"), "updated", json_object_get(row, "updated"), "events",
-			 event_names(s, id), "objections", obj ? obj : json_array());
+			 event_names(s, id, examiner), "objections", obj ? obj : json_array());
 	const char *k;
 	json_t *v;
 	json_object_foreach(extra, k, v)

@@ -182,8 +182,12 @@ int dipr_registry_open(dipr_registry **out, dipr_log *log, const char *public_ur
 	char path[4200];
 	snprintf(path, sizeof path, "%s/dipr.db", dipr_log_dir(log));
 	if (dipr_store_open(&s, path, 0) == 0) {
+		char off[32];
 		if (dipr_store_meta_get(s, "test_clock", v, sizeof v) == 0 && strcmp(v, "1") == 0)
 			r->test_clock = true;
+		/* the moved date survives restarts (offset from the real clock) */
+		if (r->test_clock && dipr_store_meta_get(s, "test_clock_offset", off, sizeof off) == 0)
+			r->clock_offset_s = strtoll(off, NULL, 10);
 		dipr_store_close(s);
 	}
 	*out = r;
@@ -228,8 +232,19 @@ int dipr_registry_set_today(dipr_registry *r, dipr_date d)
 	dipr_date now;
 	if (dipr_date_from_unix((int64_t)time(NULL), CHINA_UTC_OFFSET, &now))
 		return DIPR_ERANGE;
+	int64_t off = (int64_t)(d.days - now.days) * 86400;
+	char path[4200], offs[32];
+	dipr_store *s = NULL;
+	int rc;
+	snprintf(path, sizeof path, "%s/dipr.db", dipr_log_dir(r->log));
+	snprintf(offs, sizeof offs, "%lld", (long long)off);
+	if ((rc = dipr_store_open(&s, path, 0)) || (rc = dipr_store_meta_set(s, "test_clock_offset", offs))) {
+		dipr_store_close(s);
+		return rc;
+	}
+	dipr_store_close(s);
 	pthread_mutex_lock(&r->mu);
-	r->clock_offset_s = (int64_t)(d.days - now.days) * 86400;
+	r->clock_offset_s = off;
 	pthread_mutex_unlock(&r->mu);
 	return tick_all(r);
 }
@@ -1153,8 +1168,14 @@ static int op_event(app_ctx *a)
 		return refuse(op, 400, "bad_request", "body.application: required, the application document");
 	rc = dipr_reg_apply(&a->g, &a->r->cfg, &who, op->event, &args, a->today, &res);
 	if (rc)
-		return refuse(op, refusal_status(res.refusal), refusal_code(res.refusal), "%s %lld: %s",
-			      op->regno[0] ? "registration" : "application", (long long)a->id, dipr_errdetail());
+	{
+		char what[64];
+		if (a->regno[0])
+			snprintf(what, sizeof what, "registration %s", a->regno);
+		else
+			snprintf(what, sizeof what, "application %lld", (long long)a->id);
+		return refuse(op, refusal_status(res.refusal), refusal_code(res.refusal), "%s: %s", what, dipr_errdetail());
+	}
 	if ((rc = event_effects(a, op->event, &res)))
 		return rc;
 	if ((rc = apply_result(a, &res, op->body)))
@@ -1227,7 +1248,11 @@ static int op_object(app_ctx *a)
 	free(text);
 	if (rc)
 		return rc;
-	if ((rc = apply_result(a, &res, op->body)) || (rc = app_save(a)))
+	json_t *logged_args = json_deep_copy(op->body); /* the contact stays in the objection row */
+	json_object_del(logged_args, "contact");
+	rc = apply_result(a, &res, logged_args);
+	json_decref(logged_args);
+	if (rc || (rc = app_save(a)))
 		return rc;
 	op->status = 201;
 	op->answer = json_pack("{s:I,s:I,s:s,s:s}", "objection", (json_int_t)oid, "application", (json_int_t)a->id, "key",

@@ -601,7 +601,8 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 							  dipr_registry_has_test_clock(s->reg)));
 		}
 		if (!post)
-			return srv_send_error(s, c, 405, "method_not_allowed", "%s takes GET or POST", url);
+			return srv_send_error(s, c, 405, "method_not_allowed", "%s takes %s", url,
+					      strcmp(key, "clock") == 0 ? "GET or POST" : "POST");
 		if (!role_is(&who, "admin"))
 			return need_role(s, c, &who, "admin");
 		if (strcmp(key, "clock") == 0) {

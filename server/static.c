@@ -11,6 +11,23 @@
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self';"    \
 	" font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+/* The portal's page routes (web/app.js): anything else is a 404, not a page. */
+static bool page_route(const char *url)
+{
+	static const char *const exact[] = {"/search", "/notices", "/objection", "/log", "/verify",
+					    "/login", "/apply", "/apply/new", "/review", NULL};
+	static const char *const prefix[] = {"/r/", "/notice/", "/apply/", "/review/", NULL};
+	for (int i = 0; exact[i]; i++)
+		if (strcmp(url, exact[i]) == 0)
+			return true;
+	for (int i = 0; prefix[i]; i++) {
+		size_t n = strlen(prefix[i]);
+		if (strncmp(url, prefix[i], n) == 0 && url[n] && !strchr(url + n, '/') && strlen(url) < 64)
+			return true;
+	}
+	return false;
+}
+
 static const dipr_asset *find(const char *path)
 {
 	for (const dipr_asset *a = dipr_assets; a->path; a++)
@@ -28,7 +45,7 @@ enum MHD_Result dipr__static_serve(dipr_server *s, struct MHD_Connection *c, con
 	const char *last = strrchr(url, '/');
 	if (strcmp(url, "/") == 0)
 		a = find("/index.html");
-	else if ((a = find(url)) == NULL && last && !strchr(last, '.'))
+	else if ((a = find(url)) == NULL && last && !strchr(last, '.') && page_route(url))
 		a = find("/index.html"); /* a page route: the script renders it */
 	if (!a)
 		return MHD_NO;

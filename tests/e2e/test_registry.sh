@@ -111,6 +111,8 @@ is "$(field .state)" notice "back to notice"
 api POST "/objections/$O1/dismiss" "$EVE" '{"reasons":"again"}'; want 409 wrong_state "decide twice"
 api GET "/objections/$O1" "$ALICE"; is "$(field .data.decision.outcome)" dismissed "owner sees the decision"
 is "$(field .data.contact)" null "owner does not see the objector's contact"
+api GET "/applications/$A1" "$ALICE"
+is "$(jq '[.objections[].data.contact // empty] | length' "$T/body")" 0 "nor in the application view"
 clock 2025-02-12
 api GET "/applications/$A1" "$ALICE"; is "$(field .state)" notice "still in notice on its last day"
 clock 2025-02-13
@@ -138,6 +140,8 @@ while [ $i -lt "$n" ]; do
 done
 # the holder can check each entry's body_hash against the full record
 api GET "/applications/$A1" "$ALICE"
+is "$(field '.events[0].body')" null "the holder does not get full records (earlier holders', objectors' details)"
+api GET "/applications/$A1" "$EVE"
 jq -cSj '.events[0].body' "$T/body" >"$T/body0.json"
 h=$("$DIPR" hash "$T/body0.json" --alg sm3 | awk '{print $1}')
 is "$h" "$(jq -r '.history[0].entry.body_hash' "$T/record.json")" "body_hash is the SM3 of the canonical full record"
@@ -275,4 +279,8 @@ is "$(jq '[.audit[] | select(.outcome == "refused")] | length > 0' "$T/body")" t
 is "$(jq -r '.audit[0].ip' "$T/body")" 127.0.0.1 "audit records the address"
 api GET /audit "$EVE"; want 403 forbidden "only admins read the audit"
 if "$DIPR" audit --dir "$D" >/dev/null 2>&1; then ok; else bad "dipr audit of the whole log"; fi
+# the moved date survives a restart (time does not run backwards)
+stop_server
+start_server "$D" || bad "restart"
+api GET /admin/clock ""; is "$(field .today)" 2031-02-10 "test clock kept across restarts"
 finish
