@@ -37,4 +37,8 @@ int cmd_attest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 
+/* dipr apply|review|object|cert|admin (workflow.c): group is the command
+ * word, argv what follows it. */
+int cmd_workflow(const char *group, int argc, char **argv);
+
 #endif

@@ -449,8 +449,250 @@ static int verify_receipt(const char *name, const uint8_t *rbytes, size_t rlen, 
 	return 0;
 }
 
+/* ---- a certificate's current status (online) ---- */
+
+/* Checks that the checkpoints a and b (verified with the same keys) are of
+ * one log: equal, or the smaller a prefix of the larger by the server's
+ * consistency proof.  0, 1 (inconsistent, msg set) or 2 (no answer). */
+static int cps_consistent(const char *server, const dipr_checkpoint *a, const dipr_checkpoint *b, dipr_hash_alg alg,
+			  char *msg, size_t cap)
+{
+	const dipr_checkpoint *lo = a->size <= b->size ? a : b, *hi = a->size <= b->size ? b : a;
+	uint8_t proof[DIPR_MERKLE_MAX_PROOF][DIPR_HASH_LEN];
+	size_t plen = 0;
+	int bad = 0;
+	if (lo->size == hi->size || lo->size == 0) {
+		bad = lo->size == hi->size && memcmp(lo->root, hi->root, DIPR_HASH_LEN) != 0;
+	} else {
+		char path[128];
+		dipr_buf pb;
+		snprintf(path, sizeof path, "api/v1/proof/consistency?from=%llu&to=%llu", (unsigned long long)lo->size,
+			 (unsigned long long)hi->size);
+		if (fetch(server, path, &pb, 65536)) {
+			dipr_buf_free(&pb);
+			return 2;
+		}
+		json_error_t err;
+		json_t *v = json_loadb((const char *)pb.p, pb.n, 0, &err), *pr = json_object_get(v, "proof");
+		bad = !json_is_array(pr) || json_array_size(pr) > DIPR_MERKLE_MAX_PROOF;
+		for (size_t i = 0; !bad && i < json_array_size(pr); i++) {
+			const char *s = json_string_value(json_array_get(pr, i));
+			size_t n = 0;
+			bad = !s || dipr_b64_decode(s, strlen(s), proof[i], DIPR_HASH_LEN, &n) || n != DIPR_HASH_LEN;
+			plen = i + 1;
+		}
+		json_decref(v);
+		dipr_buf_free(&pb);
+		bad = bad || dipr_merkle_verify_consistency(alg, lo->size, hi->size, lo->root, hi->root,
+							    (const uint8_t(*)[DIPR_HASH_LEN])proof, plen);
+	}
+	if (bad)
+		snprintf(msg, cap, "the registry's record is in a checkpoint (size %llu) not consistent with the certificate's (size %llu): the log forked",
+			 (unsigned long long)b->size, (unsigned long long)a->size);
+	return bad;
+}
+
+/* Checks one history item of a registration record: its tlog-proof
+ * verifies with the certificate's keys, origin and tree hash; its "entry"
+ * is the logged entry; it is a registration event of application app
+ * chained to the item before (prev_index, -1 for the first).  Fills *cp.
+ * 0, or 1 with msg set. */
+static int check_history_item(const json_t *h, size_t i, int64_t app, int64_t prev_index, const char *regno,
+			      keyring *kr, const dipr_cert_verified *cv, dipr_checkpoint *cp, bool *names_regno,
+			      char *msg, size_t cap)
+{
+	const char *text = json_string_value(json_object_get(h, "tlog_proof"));
+	json_t *entry = json_object_get(h, "entry"), *logged = NULL, *idx = json_object_get(h, "index");
+	dipr_tlog_proof p;
+	int rc = 1;
+	memset(&p, 0, sizeof p);
+	if (!text || dipr_tlog_proof_parse((const uint8_t *)text, strlen(text), &p) || !p.has_extra) {
+		snprintf(msg, cap, "history[%zu].tlog_proof: not a tlog-proof with an entry", i);
+		goto done;
+	}
+	if (dipr_tlog_proof_verify(&p, cv->tree_alg, kr->v, kr->n, cv->cp.origin, cp)) {
+		snprintf(msg, cap, "history[%zu].tlog_proof: does not verify with the certificate's keys in log %s (%s)", i,
+			 cv->cp.origin, dipr_errdetail());
+		goto done;
+	}
+	if (!json_is_integer(idx) || json_integer_value(idx) < 0 || (uint64_t)json_integer_value(idx) != p.index) {
+		snprintf(msg, cap, "history[%zu].index: differs from the proof's index %llu", i, (unsigned long long)p.index);
+		goto done;
+	}
+	/* The server's parsed entry is what its record claims; the proof's
+	 * bytes are what the log holds.  They must be the same value. */
+	if (dipr__json_parse(p.extra, p.extra_len, 16, "entry", &logged) || !json_equal(logged, entry)) {
+		snprintf(msg, cap, "history[%zu].entry: differs from the entry logged at index %llu", i,
+			 (unsigned long long)p.index);
+		goto done;
+	}
+	const char *type = json_string_value(json_object_get(logged, "type")),
+		   *rn = json_string_value(json_object_get(logged, "regno"));
+	json_t *a = json_object_get(logged, "app"), *prev = json_object_get(logged, "prev");
+	if (!type || strcmp(type, "registration") != 0 || !json_is_integer(a) || json_integer_value(a) != app) {
+		snprintf(msg, cap, "history[%zu]: entry %llu is not a registration event of application %lld", i,
+			 (unsigned long long)p.index, (long long)app);
+		goto done;
+	}
+	if (prev_index < 0 ? prev != NULL : !json_is_integer(prev) || json_integer_value(prev) != prev_index) {
+		snprintf(msg, cap, "history[%zu]: entry %llu is not chained to the one before (prev should be %s%lld)", i,
+			 (unsigned long long)p.index, prev_index < 0 ? "absent, not " : "",
+			 prev_index < 0 ? (long long)json_integer_value(prev) : (long long)prev_index);
+		goto done;
+	}
+	if (rn && strcmp(rn, regno) != 0) {
+		snprintf(msg, cap, "history[%zu]: entry %llu names registration %.20s, not %s", i, (unsigned long long)p.index,
+			 rn, regno);
+		goto done;
+	}
+	*names_regno = *names_regno || rn;
+	rc = 0;
+done:
+	json_decref(logged);
+	dipr_tlog_proof_free(&p);
+	return rc;
+}
+
+/* valid 0, pledged 1, anything else (an end, or unknown) 2. */
+static int status_rank(const char *st)
+{
+	return !st || strcmp(st, "valid") == 0 ? 0 : strcmp(st, "pledged") == 0 ? 1 : 2;
+}
+
+/* The registration's status after one more logged event (DOMAIN.md
+ * lifecycle; docs/REGISTRY.md "Log entries"): NULL until "registered". */
+static const char *status_after(const char *st, const char *event)
+{
+	static const char *const ev[][2] = {{"registered", "valid"},	   {"pledge", "pledged"},
+					    {"pledge_release", "valid"},   {"cancellation", "cancelled"},
+					    {"revocation", "revoked"},	   {"expiry", "expired"}};
+	for (size_t i = 0; event && i < sizeof ev / sizeof ev[0]; i++)
+		if (strcmp(event, ev[i][0]) == 0)
+			return st && status_rank(st) > 1 ? st : ev[i][1]; /* nothing after an end */
+	return st;
+}
+
+/* After the offline checks: GET /api/v1/registrations/{regno}, every
+ * history proof checked with the same keys (check_history_item), the
+ * record's checkpoint consistent with the certificate's, then the status.
+ * 0 (valid or pledged), 1 (any other status, or a check failed) or 2. */
+static int cert_status(const char *name, const dipr_cert *c, const dipr_cert_verified *cv, keyring *kr,
+		       const char *server)
+{
+	char path[128], url[2048], msg[1024];
+	long code = 0;
+	dipr_buf b;
+	json_t *rec = NULL, *it;
+	dipr_checkpoint cp, first;
+	int rc = 0;
+	size_t i;
+	const char *regno = c->body.regno, *certno = c->body.certno;
+	snprintf(path, sizeof path, "api/v1/registrations/%s", regno);
+	dipr_buf_init(&b, 16u << 20); /* a long history of proofs stays far below */
+	if (cli_url(url, sizeof url, server, path)) {
+		rc = cli_fail(2, "--server: URL too long");
+		goto done;
+	}
+	if (cli_http("GET", url, NULL, NULL, 0, NULL, &code, &b)) {
+		rc = cli_fail(2, "%s", dipr_errdetail());
+		goto done;
+	}
+	if (code == 404) {
+		rc = cli_fail(1, "%s: the registry at %s has no registration %s", name, server, regno);
+		goto done;
+	}
+	json_error_t err;
+	if (code != 200 || !(rec = json_loadb((const char *)b.p, b.n, JSON_REJECT_DUPLICATES, &err))) {
+		rc = cli_fail(2, "%s: server answered %ld: %s", url, code, server_error(&b));
+		goto done;
+	}
+	json_t *hist = json_object_get(rec, "history"), *appv = json_object_get(rec, "application");
+	if (!json_is_array(hist) || json_array_size(hist) == 0 || !json_is_integer(appv)) {
+		rc = cli_fail(1, "%s: the registry's record of %s has no history to check", name, regno);
+		goto done;
+	}
+	int64_t prev = -1;
+	bool names_regno = false;
+	const char *logged = NULL; /* the status the verified events prove */
+	json_array_foreach(hist, i, it) {
+		if (check_history_item(it, i, json_integer_value(appv), prev, regno, kr, cv, &cp, &names_regno, msg,
+				       sizeof msg)) {
+			rc = cli_fail(1, "%s: registration %s: %s", name, regno, msg);
+			goto done;
+		}
+		if (i == 0)
+			first = cp;
+		else if (cp.size != first.size || memcmp(cp.root, first.root, DIPR_HASH_LEN) != 0) {
+			rc = cli_fail(1, "%s: registration %s: history[%zu] is proven in another checkpoint than history[0]",
+				      name, regno, i);
+			goto done;
+		}
+		prev = json_integer_value(json_object_get(it, "index"));
+		logged = status_after(logged, json_string_value(json_object_get(json_object_get(it, "entry"), "event")));
+	}
+	if (!names_regno || !logged) {
+		rc = cli_fail(1, "%s: registration %s: no registration event of the history names it", name, regno);
+		goto done;
+	}
+	int cr = cps_consistent(server, &cv->cp, &first, cv->tree_alg, msg, sizeof msg);
+	if (cr) {
+		rc = cr == 1 ? cli_fail(1, "%s: %s", name, msg) : 2;
+		goto done;
+	}
+	printf("history: %zu events of registration %s verified (chained, in the signed checkpoint of size %llu, consistent with the certificate's)\n",
+	       json_array_size(hist), regno, (unsigned long long)first.size);
+	/* This certificate's line in the record, then the status. */
+	json_t *mine = NULL;
+	json_array_foreach(json_object_get(rec, "certificates"), i, it) {
+		const char *cn = json_string_value(json_object_get(it, "certno"));
+		if (cn && strcmp(cn, certno) == 0)
+			mine = it;
+	}
+	json_t *ix = json_object_get(mine, "index");
+	if (!mine || !json_is_integer(ix) || (uint64_t)json_integer_value(ix) != cv->index) {
+		rc = cli_fail(1, "%s: the registry's record of %s does not list certificate %s logged as entry %llu", name,
+			      regno, certno, (unsigned long long)cv->index);
+		goto done;
+	}
+	const char *rst = json_string_value(json_object_get(rec, "status")),
+		   *cst = json_string_value(json_object_get(mine, "status")),
+		   *cur = json_string_value(json_object_get(rec, "certno"));
+	if (!rst || !cst) {
+		rc = cli_fail(1, "%s: the registry's record of %s has no status", name, regno);
+		goto done;
+	}
+	/* The record's status is the registry's word; the events are proven.
+	 * Whichever is worse stands: a registry cannot hide a logged pledge,
+	 * cancellation, revocation or expiry by claiming "valid" (and one that
+	 * claims worse than its log shows, e.g. a step logged after the
+	 * checkpoint it proved the history in, is believed). */
+	if (status_rank(logged) > status_rank(rst)) {
+		printf("note: the registry's record says %s, but its logged events show %s\n", rst, logged);
+		rst = logged;
+	}
+	if (!cur || strcmp(cur, certno) != 0 || strcmp(cst, "superseded") == 0) {
+		printf("status: superseded (the current certificate of %s is %s)\n", regno, cur ? cur : "none");
+		rc = cli_fail(1, "%s: certificate %s is superseded", name, certno);
+	} else if (strcmp(rst, "pledged") == 0) {
+		json_t *pl = json_object_get(rec, "pledge");
+		const char *pe = json_string_value(json_object_get(pl, "pledgee")),
+			   *end = json_string_value(json_object_get(pl, "end"));
+		printf("status: pledged (to %s until %s)\n", pe ? pe : "?", end ? end : "?");
+	} else if (strcmp(rst, "valid") == 0) {
+		printf("status: valid\n");
+	} else {
+		printf("status: %s\n", rst);
+		rc = cli_fail(1, "%s: certificate %s of registration %s is %s", name, certno, regno, rst);
+	}
+done:
+	json_decref(rec);
+	dipr_buf_free(&b);
+	return rc;
+}
+
 /* A certificate: body signatures, its log entry's inclusion, and that the
- * entry commits to this body (dipr_cert_verify). */
+ * entry commits to this body (dipr_cert_verify); with a server, also its
+ * current status (cert_status). */
 static int verify_certificate(const char *name, const uint8_t *in, size_t n, keyring *kr, const char *th,
 			      const char *server)
 {
@@ -476,8 +718,10 @@ static int verify_certificate(const char *name, const uint8_t *in, size_t n, key
 	       c->body.data_name, c->body.holder_name, c->body.registered, c->body.valid_until);
 	printf("signed by every given key; logged as entry %llu of %s (checkpoint size %llu, %s tree)\n",
 	       (unsigned long long)v.index, v.cp.origin, (unsigned long long)v.cp.size, dipr_hash_name(v.tree_alg));
-	if (server)
-		printf("status: not checked: the registry's status endpoint comes with issue 4\n");
+	/* Online: the registry's record, its every event proven in the same
+	 * log, says whether this certificate still stands. */
+	if (server && (rc = cert_status(name, c, &v, kr, server)))
+		goto done;
 	printf("OK\n");
 done:
 	dipr_cert_free(c);

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/http.h"
 #include "cli/records.h"
+#include "cli/render.h"
 #include "log/log.h"
 #include "server/server.h"
 #include "registry/service.h"
@@ -600,6 +601,13 @@ static void usage(FILE *f)
 	      "  user    add NAME --role applicant|examiner|admin [--dir D] [--password-stdin]\n"
 	      "  user    passwd NAME [--dir D]                                set a portal password, read from stdin\n"
 	      "  token   create --user NAME [--dir D]\n"
+	      "  apply   FILE.json [--submit] | save|correct ID FILE.json | submit|withdraw|show ID | list\n"
+	      "  review  list|objections | show|accept ID | correct|refuse ID --reasons T | uphold|dismiss OBJ --reasons T\n"
+	      "          | revoke REGNO --reasons T                          the examiner's side\n"
+	      "  object  APPLICATION --reasons T [--contact C] [--attach FILE]...  a public objection\n"
+	      "  cert    get CERTNO|REGNO -o FILE | status|change|transfer|license|pledge|release|renew|cancel REGNO ...\n"
+	      "  admin   clock [DATE] | tick | audit [--limit N]\n"
+	      "          (apply, review, object, cert, admin: --server URL [--token T]; dipr VERB help for details)\n"
 	      "exit status: 0 ok, 1 verification failed, 2 usage or input error\n",
 	      f);
 }
@@ -629,6 +637,12 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "sample")) return cmd_sample(argc, argv);
 	if (!strcmp(c, "extend")) return cmd_extend(argc, argv);
 	if (!strcmp(c, "audit")) return cmd_audit(argc, argv);
+	if (!strcmp(c, "apply")) return cmd_workflow(c, argc, argv);
+	if (!strcmp(c, "review")) return cmd_workflow(c, argc, argv);
+	if (!strcmp(c, "object")) return cmd_workflow(c, argc, argv);
+	if (!strcmp(c, "cert")) return cmd_workflow(c, argc, argv);
+	if (!strcmp(c, "admin")) return cmd_workflow(c, argc, argv);
+	if (!strcmp(c, "render")) return cmd_cert_render(argc, argv);
 	if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
 		usage(stdout);
 		return 0;
