@@ -21,7 +21,7 @@ APP_NOMAIN = $(filter-out $(BUILD)/cli/main.o,$(APP_OBJ))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit e2e fuzz fuzz-replay bench bench-scale sanitize clean install
+.PHONY: all deps run test unit e2e browser fuzz fuzz-replay bench bench-scale sanitize clean install
 
 all: $(BUILD)/dipr
 
@@ -83,7 +83,12 @@ fuzz:
 test: deps
 	$(MAKE) all unit
 	$(MAKE) e2e
+	$(MAKE) browser
 	$(MAKE) fuzz-replay
+
+# The portal in Debian's Chromium (playwright-core from npm, `npm ci`).
+browser: $(BUILD)/dipr
+	@sh tests/browser/run.sh $(BUILD)/dipr
 
 run: deps
 	$(MAKE) all

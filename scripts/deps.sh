@@ -5,7 +5,7 @@
 set -e
 PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev
 libcmocka-dev libcurl4-openssl-dev ca-certificates curl jq xxd nodejs
-libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk poppler-utils zbar-tools"
+libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk poppler-utils zbar-tools chromium npm"
 case "${1:-base}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 bench) PKGS="$PKGS wrk" ;;
@@ -16,6 +16,7 @@ for p in $PKGS; do
 done
 # Node.js may come from outside Debian on some images; any node will do.
 case " $missing " in *" nodejs "*) command -v node >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ nodejs//') ;; esac
+case " $missing " in *" npm "*) command -v npm >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ npm//') ;; esac
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing" >&2
 SUDO=""
