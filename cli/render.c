@@ -811,6 +811,26 @@ static int render_html(const view *v, const fit *f, dipr_buf *out)
 
 /* ---- the command ------------------------------------------------------ */
 
+int dipr_cert_render_pdf(const uint8_t *cert, size_t n, dipr_verifier *const *vs, size_t nv, dipr_buf *out)
+{
+	dipr_cert *c = calloc(1, sizeof *c);
+	view *v = calloc(1, sizeof *v);
+	fit f;
+	int rc = DIPR_ENOMEM;
+	if (c && v) {
+		rc = DIPR_EINVAL;
+		if (dipr_cert_parse(cert, n, c) == 0 && view_make(v, c, "certificate", vs, nv) == 0 &&
+		    render_pdf(v, "certificate", out, &f) == 0)
+			rc = 0;
+	}
+	if (v)
+		QRcode_free(v->qr);
+	free(v);
+	dipr_cert_free(c);
+	free(c);
+	return rc;
+}
+
 int cmd_cert_render(int argc, char **argv)
 {
 	const char *pdf = NULL, *html = NULL, *vk[CLI_MULTI_MAX], *pos[1];

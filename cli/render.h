@@ -22,4 +22,15 @@
  * naming the file.  Outputs are written atomically (temp file, rename). */
 int cmd_cert_render(int argc, char **argv);
 
+#include <stddef.h>
+#include <stdint.h>
+#include "dipr/dipr.h"
+#include "dipr/note.h"
+
+/* The PDF of a certificate file (n bytes) appended to out, signatures
+ * labelled with vs (may be empty).  For the server: no process-wide
+ * cleanup, so other threads may render at the same time.  0 or
+ * DIPR_EINVAL (malformed; a line may go to stderr) / DIPR_ENOMEM. */
+int dipr_cert_render_pdf(const uint8_t *cert, size_t n, dipr_verifier *const *vs, size_t nv, dipr_buf *out);
+
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 
+#include "cli/render.h"
 #include "dipr/ident.h"
 #include "dipr/password.h"
 #include "internal.h"
@@ -567,12 +568,28 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 	if (strcmp(r0, "certificates") == 0 && n == 2) {
 		if (!get)
 			return srv_send_error(s, c, 405, "method_not_allowed", "%s takes GET", url);
+		/* CERTNO.pdf: the printable page (cli/render.c) */
+		bool pdf = strlen(key) == DIPR_CERTNO_LEN + 4 && strcmp(key + DIPR_CERTNO_LEN, ".pdf") == 0;
+		if (pdf)
+			key[DIPR_CERTNO_LEN] = 0;
 		if (dipr_certno_parse(key, strlen(key), NULL))
 			return srv_send_error(s, c, 404, "not_found", "certificate %.40s: %s", key, dipr_errdetail());
 		char *text = NULL;
 		st = dipr_registry_read_cert(s->reg, store, key, &text, &out);
 		if (st != 200)
 			return answer(s, c, st, out);
+		if (pdf) {
+			size_t nv;
+			dipr_verifier *const *vs = dipr_log_verifiers(s->log, &nv);
+			dipr_buf b;
+			dipr_buf_init(&b, 16u << 20);
+			int rc = dipr_cert_render_pdf((const uint8_t *)text, strlen(text), vs, nv, &b);
+			free(text);
+			enum MHD_Result r = rc ? srv_send_error(s, c, 500, "render_failed", "certificate %s: cannot render the PDF", key)
+					       : srv_send_resp(s, c, 200, "application/pdf", b.p, b.n, "no-store");
+			dipr_buf_free(&b);
+			return r;
+		}
 		enum MHD_Result r = srv_send_resp(s, c, 200, "application/json", text, strlen(text), "no-store");
 		free(text);
 		return r;

@@ -59,7 +59,7 @@ const zh = {
 
 	'record.status': '当前状态：', 'record.registration': '登记信息', 'record.public': '公开信息',
 	'record.pledge': '质押', 'record.noPledge': '未质押。', 'record.licenses': '许可', 'record.noLicenses': '没有备案的许可。',
-	'record.certificates': '登记证书', 'record.download': '下载证书', 'record.verify': '验证',
+	'record.certificates': '登记证书', 'record.download': '下载证书', 'record.pdf': '打印版 PDF', 'record.verify': '验证',
 	'record.history': '登记历史', 'record.historyHint': '每个事件都是公开日志中的一条记录；本浏览器已逐条核验其包含证明与检查点签名。',
 	'record.logIndex': '日志序号', 'record.event': '事件', 'record.time': '时间', 'record.proof': '证明',
 	'record.proofOk': '已验证', 'record.proofBad': '验证失败', 'record.proofChecking': '正在验证…', 'record.showProof': '查看证明',
@@ -232,7 +232,7 @@ const en = {
 
 	'record.status': 'Current status:', 'record.registration': 'Registration', 'record.public': 'Public information',
 	'record.pledge': 'Pledge', 'record.noPledge': 'Not pledged.', 'record.licenses': 'Licences', 'record.noLicenses': 'No licence recorded.',
-	'record.certificates': 'Certificates', 'record.download': 'Download', 'record.verify': 'Verify',
+	'record.certificates': 'Certificates', 'record.download': 'Download', 'record.pdf': 'PDF to print', 'record.verify': 'Verify',
 	'record.history': 'History', 'record.historyHint': 'Each event is an entry of the public log; this browser checked each one’s inclusion proof and checkpoint signature.',
 	'record.logIndex': 'Log index', 'record.event': 'Event', 'record.time': 'Time', 'record.proof': 'Proof',
 	'record.proofOk': 'verified', 'record.proofBad': 'does not verify', 'record.proofChecking': 'checking…', 'record.showProof': 'show proof',

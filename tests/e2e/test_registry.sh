@@ -147,6 +147,10 @@ h=$("$DIPR" hash "$T/body0.json" --alg sm3 | awk '{print $1}')
 is "$h" "$(jq -r '.history[0].entry.body_hash' "$T/record.json")" "body_hash is the SM3 of the canonical full record"
 curl -s "$URL/api/v1/certificates/$C1" >"$T/c1.json"
 "$DIPR" verify "$T/c1.json" $VK >/dev/null && ok || bad "certificate verifies offline"
+curl -s -o "$T/c1.pdf" -w '%{content_type}' "$URL/api/v1/certificates/$C1.pdf" >"$T/ct"
+is "$(cat "$T/ct")" application/pdf "the portal's PDF download"
+is "$(pdfinfo "$T/c1.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')" 1 "one page"
+pdftotext "$T/c1.pdf" - 2>/dev/null | grep -q "$C1" && ok || bad "the PDF names the certificate number"
 
 # ---- correction: answered, then a missed deadline withdraws ----
 clock 2025-03-03

@@ -123,7 +123,8 @@ export async function record(view, { args }) {
 	const regno = args[0];
 	const rec = await get('/registrations/' + regno);
 	const p = rec.public || {};
-	const certLink = (c) => h('a', { href: `/api/v1/certificates/${c}`, download: `${c}.json`, class: 'btn btn-small' }, t('record.download'));
+	const certLink = (c) => [h('a', { href: `/api/v1/certificates/${c}`, download: `${c}.json`, class: 'btn btn-small' }, t('record.download')), ' ',
+		h('a', { href: `/api/v1/certificates/${c}.pdf`, download: `${c}.pdf`, class: 'btn btn-small' }, t('record.pdf'))];
 	const marks = rec.history.map(() => h('span', { class: 'proof-mark' }, t('record.proofChecking')));
 	add(view, 
 		h('p', { class: 'crumb' }, h('a', { href: '/search' }, t('nav.search')), ' / ', regno),
