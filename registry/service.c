@@ -1444,34 +1444,16 @@ int dipr_registry_submit(dipr_registry *r, dipr_reg_op *op)
 	return dipr_log_submit(r->log, &op->lr);
 }
 
-typedef struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool done;
-} waiter;
-
-static void wait_done(dipr_reg_op *op)
-{
-	waiter *w = op->ctx;
-	pthread_mutex_lock(&w->mu);
-	w->done = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
 int dipr_registry_run(dipr_registry *r, dipr_reg_op *op)
 {
-	waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
-	op->done = wait_done;
-	op->ctx = &w;
-	int rc = dipr_registry_submit(r, op);
-	if (rc)
-		return rc;
-	pthread_mutex_lock(&w.mu);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-	return op->rc;
+	/* the log's own waiter; job_done is not needed without a callback */
+	op->reg = r;
+	op->lr.job = job;
+	op->lr.job_ctx = op;
+	op->done = NULL;
+	int rc = dipr_log_submit_wait(r->log, &op->lr);
+	op->rc = op->lr.rc;
+	return rc;
 }
 
 /* ---- prechecks: reads and CPU on the caller's thread ---- */

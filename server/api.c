@@ -253,6 +253,33 @@ static const action *find_action(const action *t, const char *name)
 	return NULL;
 }
 
+/* POST .../{id or regno}/ACTION: an event on an application (app) or a
+ * registration (regno), after the action's role check. */
+static enum MHD_Result event_action(dipr_server *s, struct MHD_Connection *c, request *rq, const action *table,
+				    const char *sub, const dipr_reg_actor_info *who, int64_t app, const char *regno,
+				    const char *method, const char *url)
+{
+	enum MHD_Result ret;
+	json_t *body;
+	const action *a = find_action(table, sub);
+	if (!a)
+		return srv_send_error(s, c, 404, "not_found", "no such action: %.40s", sub);
+	if (strcmp(method, "POST") != 0)
+		return srv_send_error(s, c, 405, "method_not_allowed", "%s takes POST", url);
+	if (!role_is(who, a->role))
+		return need_role(s, c, who, a->role);
+	if (parse_body(s, c, rq, false, &body, &ret))
+		return ret;
+	dipr_reg_op *op = new_op(DIPR_OP_EVENT, who, body ? body : json_object());
+	if (!op)
+		return MHD_NO;
+	op->event = a->ev;
+	op->app = app;
+	if (regno)
+		snprintf(op->regno, sizeof op->regno, "%.16s", regno);
+	return run_op(s, c, rq, op, method, url);
+}
+
 static enum MHD_Result login(dipr_server *s, struct MHD_Connection *c, request *rq)
 {
 	enum MHD_Result ret;
@@ -455,23 +482,8 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 			op->app = id;
 			return run_op(s, c, rq, op, method, url);
 		}
-		if (n == 3) {
-			const action *a = find_action(app_actions, sub);
-			if (!a)
-				return srv_send_error(s, c, 404, "not_found", "no such action: %.40s", sub);
-			if (!post)
-				return srv_send_error(s, c, 405, "method_not_allowed", "%s takes POST", url);
-			if (!role_is(&who, a->role))
-				return need_role(s, c, &who, a->role);
-			if (parse_body(s, c, rq, false, &body, &ret))
-				return ret;
-			dipr_reg_op *op = new_op(DIPR_OP_EVENT, &who, body ? body : json_object());
-			if (!op)
-				return MHD_NO;
-			op->event = a->ev;
-			op->app = id;
-			return run_op(s, c, rq, op, method, url);
-		}
+		if (n == 3)
+			return event_action(s, c, rq, app_actions, sub, &who, id, NULL, method, url);
 		return srv_send_error(s, c, 405, "method_not_allowed", "%s does not take %s", url, method);
 	}
 
@@ -544,23 +556,8 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 			st = dipr_registry_read_record(s->reg, store, key, &out);
 			return answer(s, c, st, out);
 		}
-		if (n == 3) {
-			const action *a = find_action(reg_actions, sub);
-			if (!a)
-				return srv_send_error(s, c, 404, "not_found", "no such action: %.40s", sub);
-			if (!post)
-				return srv_send_error(s, c, 405, "method_not_allowed", "%s takes POST", url);
-			if (!role_is(&who, a->role))
-				return need_role(s, c, &who, a->role);
-			if (parse_body(s, c, rq, false, &body, &ret))
-				return ret;
-			dipr_reg_op *op = new_op(DIPR_OP_EVENT, &who, body ? body : json_object());
-			if (!op)
-				return MHD_NO;
-			op->event = a->ev;
-			snprintf(op->regno, sizeof op->regno, "%.16s", key);
-			return run_op(s, c, rq, op, method, url);
-		}
+		if (n == 3)
+			return event_action(s, c, rq, reg_actions, sub, &who, 0, key, method, url);
 		return srv_send_error(s, c, 405, "method_not_allowed", "%s does not take %s", url, method);
 	}
 
