@@ -36,14 +36,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void client_ip(struct MHD_Connection *c, char *out, size_t cap)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	out[0] = 0;
-	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, (socklen_t)cap);
-}
-
 /* Who is asking: a bearer token, a session cookie (with its CSRF header on
  * writes), or nobody (public).  -1 with an answer queued if credentials
  * were given but are not valid. */
@@ -54,7 +46,7 @@ static int api_auth(dipr_server *s, struct MHD_Connection *c, bool write, dipr_r
 	dipr_store *st = srv_thread_store(s);
 	memset(who, 0, sizeof *who);
 	snprintf(who->role, sizeof who->role, "public");
-	client_ip(c, who->ip, sizeof who->ip);
+	srv_client_ip(s, c, who->ip, sizeof who->ip);
 	if (!st) {
 		*ret = srv_send_error(s, c, 503, "unavailable", "database unavailable");
 		return -1;
@@ -63,11 +55,13 @@ static int api_auth(dipr_server *s, struct MHD_Connection *c, bool write, dipr_r
 	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
 	uint8_t hash[DIPR_HASH_LEN];
 	if (h) {
-		if (strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) == 0 || strlen(h + 7) > 256) {
-			*ret = srv_send_error(s, c, 401, "unauthenticated", "Authorization: expected \"Bearer <token>\"");
+		const char *tok;
+		size_t tlen;
+		if (dipr__bearer_parse(h, &tok, &tlen)) {
+			*ret = srv_send_error(s, c, 401, "unauthenticated", "%s", dipr_errdetail());
 			return -1;
 		}
-		dipr_hash(DIPR_HASH_SHA256, h + 7, strlen(h + 7), hash);
+		dipr_hash(DIPR_HASH_SHA256, tok, tlen, hash);
 		int rc = dipr_store_token_lookup(st, hash, &a);
 		if (rc) {
 			*ret = rc == DIPR_ENOTFOUND
@@ -207,15 +201,8 @@ static dipr_reg_op *new_op(dipr_op_kind kind, const dipr_reg_actor_info *who, js
 	return op;
 }
 
-/* A path segment: a decimal id. */
-static bool seg_id(const char *p, size_t n, int64_t *out)
-{
-	uint64_t v;
-	if (dipr_parse_u64(p, n, (uint64_t)INT64_MAX, &v) || v == 0)
-		return false;
-	*out = (int64_t)v;
-	return true;
-}
+/* A path segment: a decimal id (params.c). */
+static bool seg_id(const char *p, size_t n, int64_t *out) { return dipr__id_parse(p, n, out) == 0; }
 
 typedef struct {
 	const char *name;
@@ -294,6 +281,27 @@ static enum MHD_Result login(dipr_server *s, struct MHD_Connection *c, request *
 		json_decref(b);
 		return srv_send_error(s, c, 400, "bad_request", "body: expected {\"name\": text, \"password\": text}");
 	}
+	/* Attempts are limited per account name (guessing one account's
+	 * password) and per client address (trying many accounts).  Every
+	 * attempt takes a token before the password is checked, so parallel
+	 * guesses cannot slip through together; while limited even the right
+	 * password is refused, or the limit would be an oracle. */
+	char ip[INET6_ADDRSTRLEN], nkey[140], ikey[60];
+	unsigned wait = 0;
+	uint64_t now = dipr__rl_now();
+	srv_client_ip(s, c, ip, sizeof ip);
+	snprintf(nkey, sizeof nkey, "n:%s", name);
+	snprintf(ikey, sizeof ikey, "ip:%s", ip);
+	if (dipr__rl_take(s->rl_login_name, nkey, strlen(nkey), now, &wait)) {
+		json_decref(b);
+		return srv_send_limited(s, c, wait, "login: too many attempts for this account (%d per minute); retry after %u s",
+					DIPR_LOGIN_PER_NAME, wait);
+	}
+	if (dipr__rl_take(s->rl_login_ip, ikey, strlen(ikey), now, &wait)) {
+		json_decref(b);
+		return srv_send_limited(s, c, wait, "login: too many attempts from this address (%d per minute); retry after %u s",
+					DIPR_LOGIN_PER_IP, wait);
+	}
 	dipr_account a;
 	char stored[DIPR_PASSWORD_HASH_MAX];
 	int rc = st ? dipr_store_password_get(st, name, &a, stored, sizeof stored) : DIPR_EIO;
@@ -307,7 +315,7 @@ static enum MHD_Result login(dipr_server *s, struct MHD_Connection *c, request *
 	memset(&who, 0, sizeof who);
 	snprintf(who.role, sizeof who.role, "public");
 	snprintf(who.name, sizeof who.name, "%s", name);
-	client_ip(c, who.ip, sizeof who.ip);
+	snprintf(who.ip, sizeof who.ip, "%s", ip);
 	json_decref(b);
 	if (rc && rc != DIPR_ENOTFOUND)
 		return srv_send_error(s, c, 503, "unavailable", "database unavailable");
@@ -320,6 +328,12 @@ static enum MHD_Result login(dipr_server *s, struct MHD_Connection *c, request *
 		op->answer = dipr_registry_error("unauthenticated", "name or password: not accepted");
 		return run_op(s, c, rq, op, "POST", "/api/v1/login");
 	}
+	/* A success forgets the name's failures and gives the address its
+	 * attempt back: a user who mistyped is not left near the limit.  The
+	 * address keeps its other failures, so logging into one's own account
+	 * does not reset a guessing run against others. */
+	dipr__rl_reset(s->rl_login_name, nkey, strlen(nkey));
+	dipr__rl_refund(s->rl_login_ip, ikey, strlen(ikey), dipr__rl_now());
 	uint8_t tok[32], csrf[32], th[DIPR_HASH_LEN], ch[DIPR_HASH_LEN];
 	char toks[65], csrfs[65], cookie[200];
 	if (dipr_random(tok, sizeof tok) || dipr_random(csrf, sizeof csrf))
@@ -338,10 +352,11 @@ static enum MHD_Result login(dipr_server *s, struct MHD_Connection *c, request *
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	srv_add_security_headers(r, false);
 	MHD_add_response_header(r, "Set-Cookie", cookie);
 	enum MHD_Result res = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
+	atomic_fetch_add(&s->status_count[2], 1);
 	OPENSSL_cleanse(tok, sizeof tok);
 	OPENSSL_cleanse(toks, sizeof toks);
 	return res;
@@ -359,9 +374,12 @@ static enum MHD_Result logout(dipr_server *s, struct MHD_Connection *c)
 	const char *body = "{\"ok\":true}";
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	srv_add_security_headers(r, false);
 	MHD_add_response_header(r, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 	enum MHD_Result res = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
+	atomic_fetch_add(&s->status_count[2], 1);
 	return res;
 }
 
@@ -380,41 +398,21 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 {
 	static const char *const prefixes[] = {"applications", "registrations", "notices", "objections", "certificates",
 					       "login", "logout", "me", "audit", "admin", NULL};
-	if (strncmp(url, "/api/v1/", 8) != 0)
-		return MHD_NO;
-	/* split into at most 4 segments */
-	const char *seg[4];
-	size_t len[4], n = 0;
-	const char *p = url + 8;
-	while (*p && n < 4) {
-		const char *e = strchr(p, '/');
-		seg[n] = p;
-		len[n] = e ? (size_t)(e - p) : strlen(p);
-		n++;
-		p += len[n - 1] + (e ? 1 : 0);
-		if (e && !*p)
-			break;
-	}
-	if (n == 0)
-		return MHD_NO;
+	dipr_api_path path;
+	int prc = dipr__api_path_parse(url, strlen(url), &path);
 	size_t k;
-	for (k = 0; prefixes[k] && (strlen(prefixes[k]) != len[0] || strncmp(prefixes[k], seg[0], len[0])); k++)
+	for (k = 0; prefixes[k] && strcmp(prefixes[k], path.res) != 0; k++)
 		;
 	if (!prefixes[k])
 		return MHD_NO;
 	*handled = true;
-	if (*p || n > 3)
-		return srv_send_error(s, c, 404, "not_found", "no such resource: %.200s", url);
+	if (prc)
+		return srv_send_error(s, c, 404, "not_found", "no such resource: %.200s (%s)", url, dipr_errdetail());
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, post = strcmp(method, "POST") == 0,
 	     put = strcmp(method, "PUT") == 0;
 	const char *r0 = prefixes[k];
-	char sub[40] = "", key[40] = "";
-	if (n >= 2 && len[1] < sizeof key)
-		memcpy(key, seg[1], len[1]), key[len[1]] = 0;
-	if (n == 3 && len[2] < sizeof sub)
-		memcpy(sub, seg[2], len[2]), sub[len[2]] = 0;
-	if ((n >= 2 && !key[0]) || (n == 3 && !sub[0]))
-		return srv_send_error(s, c, 404, "not_found", "no such resource: %.200s", url);
+	char *key = path.key, *sub = path.sub;
+	int n = path.n;
 
 	enum MHD_Result ret;
 	dipr_reg_actor_info who;
@@ -436,6 +434,10 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 	}
 	if (api_auth(s, c, !get, &who, &ret))
 		return ret;
+	/* Every write past this point is limited per account (or per address
+	 * for anonymous objections): dipr serve --rate. */
+	if (!get && srv_rate_write(s, c, who.id, who.ip, &ret))
+		return ret;
 	if (strcmp(r0, "me") == 0 && n == 1) {
 		if (!get)
 			return srv_send_error(s, c, 405, "method_not_allowed", "%s takes GET", url);
@@ -451,8 +453,9 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 			if (!role_is(&who, "applicant") && !role_is(&who, "examiner"))
 				return need_role(s, c, &who, "applicant or examiner");
 			const char *q = query(c, "q"), *states = query(c, "state");
-			if ((q && strlen(q) > 200) || (states && strlen(states) > 200))
-				return srv_send_error(s, c, 400, "bad_request", "query parameters q, state: at most 200 bytes");
+			if (dipr__query_text(q, DIPR_TEXT_PARAM_MAX) || dipr__query_text(states, DIPR_TEXT_PARAM_MAX))
+				return srv_send_error(s, c, 400, "bad_request", "query parameters q, state: at most %d bytes of UTF-8",
+						      DIPR_TEXT_PARAM_MAX);
 			st = dipr_registry_read_apps(s->reg, store, &who, states, q, &out);
 			return answer(s, c, st, out);
 		}
@@ -518,8 +521,8 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 			if (!role_is(&who, "examiner"))
 				return need_role(s, c, &who, "examiner");
 			const char *state = query(c, "state");
-			if (state && strlen(state) > 20)
-				return srv_send_error(s, c, 400, "bad_request", "query parameter state: too long");
+			if (dipr__query_text(state, 20))
+				return srv_send_error(s, c, 400, "bad_request", "query parameter state: at most 20 bytes of UTF-8");
 			st = dipr_registry_read_objections(s->reg, store, state, &out);
 			return answer(s, c, st, out);
 		}
@@ -549,7 +552,11 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 		if (n >= 2 && dipr_regno_parse(key, strlen(key), NULL))
 			return srv_send_error(s, c, 404, "not_found", "registration %.40s: %s", key, dipr_errdetail());
 		if (n == 1 && get) {
-			st = dipr_registry_search(s->reg, store, query(c, "q"), &out);
+			const char *q = query(c, "q");
+			if (dipr__query_text(q, DIPR_TEXT_PARAM_MAX))
+				return srv_send_error(s, c, 400, "bad_request", "query parameter q: at most %d bytes of UTF-8",
+						      DIPR_TEXT_PARAM_MAX);
+			st = dipr_registry_search(s->reg, store, q, &out);
 			return answer(s, c, st, out);
 		}
 		if (n == 2 && get) {
@@ -566,11 +573,11 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 		if (!get)
 			return srv_send_error(s, c, 405, "method_not_allowed", "%s takes GET", url);
 		/* CERTNO.pdf: the printable page (cli/render.c) */
-		bool pdf = strlen(key) == DIPR_CERTNO_LEN + 4 && strcmp(key + DIPR_CERTNO_LEN, ".pdf") == 0;
-		if (pdf)
-			key[DIPR_CERTNO_LEN] = 0;
-		if (dipr_certno_parse(key, strlen(key), NULL))
+		bool pdf;
+		char certno[DIPR_CERTNO_LEN + 1];
+		if (dipr__cert_key_parse(key, strlen(key), certno, &pdf))
 			return srv_send_error(s, c, 404, "not_found", "certificate %.40s: %s", key, dipr_errdetail());
+		key = certno;
 		char *text = NULL;
 		st = dipr_registry_read_cert(s->reg, store, key, &text, &out);
 		if (st != 200)
@@ -600,8 +607,7 @@ enum MHD_Result dipr__api_route(dipr_server *s, struct MHD_Connection *c, const 
 			return need_role(s, c, &who, "admin");
 		uint64_t before = 0, limit = 100;
 		const char *b = query(c, "before"), *l = query(c, "limit");
-		if ((b && dipr_parse_u64(b, strlen(b), (uint64_t)INT64_MAX, &before)) ||
-		    (l && (dipr_parse_u64(l, strlen(l), 1000, &limit) || limit == 0)))
+		if (dipr__query_u64(b, (uint64_t)INT64_MAX, &before) < 0 || dipr__query_u64(l, 1000, &limit) < 0 || limit == 0)
 			return srv_send_error(s, c, 400, "bad_request", "query parameters before (a number), limit (1..1000)");
 		if (dipr_store_audit_list(store, (int64_t)before, (int64_t)limit, &out))
 			return srv_send_error(s, c, 503, "unavailable", "database unavailable");
