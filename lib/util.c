@@ -24,6 +24,7 @@ const char *dipr_strerror(int code)
 	case DIPR_EFULL: return "queue full";
 	case DIPR_EFORK: return "stored tree does not match stored checkpoint";
 	case DIPR_ESTOPPED: return "sequencer stopped after a write failure";
+	case DIPR_EQUORUM: return "witness quorum not met";
 	}
 	return "unknown error";
 }

@@ -89,6 +89,7 @@ typedef struct dipr_log_req {
 	size_t entry_len;
 	dipr_cp *cp;
 	struct dipr_log_req *next;
+	uint64_t pending_until; /* internal: deadline (ms) while waiting for witnesses */
 } dipr_log_req;
 
 void dipr_log_req_clear(dipr_log_req *r);
@@ -129,6 +130,18 @@ typedef struct {
  * between commit and checkpoint), signs and stores the checkpoint. */
 int dipr_log_open(dipr_log **out, const char *dir);
 int dipr_log_start(dipr_log *l);            /* starts the sequencer thread */
+
+/* Witnesses (log/witness.h), set before dipr_log_start; the log takes w
+ * (frees it, even on failure).  From then on a checkpoint is stored and
+ * published only with the quorum of cosignatures, appended after the
+ * log's own signature lines.  A batch whose checkpoint misses the quorum
+ * stays durable; its waiters wait up to wait_ms for a later cosigned
+ * checkpoint (the sequencer retries about once a second when idle), then
+ * get rc DIPR_EQUORUM (dipr_witnesses_ok has the detail). */
+typedef struct dipr_witnesses dipr_witnesses;
+int dipr_log_witnesses_take(dipr_log *l, dipr_witnesses *w, unsigned wait_ms);
+/* Borrowed, NULL without witnesses. */
+dipr_witnesses *dipr_log_witnesses(dipr_log *l);
 /* Bounds the queue of waiting submissions (default DIPR_LOG_QUEUE_MAX);
  * past it dipr_log_submit says DIPR_EFULL. */
 void dipr_log_set_queue_max(dipr_log *l, size_t max);

@@ -28,6 +28,7 @@ enum {
 	DIPR_EFULL = -9,      /* queue full: try later */
 	DIPR_EFORK = -10,     /* stored tree and checkpoint disagree */
 	DIPR_ESTOPPED = -11,  /* the sequencer stopped after a write failure */
+	DIPR_EQUORUM = -12,   /* too few witnesses cosigned the checkpoint */
 };
 
 /* Name of an error code ("verification failed"); never NULL. */

@@ -7,6 +7,7 @@
 //   node tlogverify.mjs receipt FILE.tlog-proof VKEY
 //   node tlogverify.mjs tiles URL VKEY
 //   node tlogverify.mjs make-log DIR ORIGIN N
+//   node tlogverify.mjs witnessed FILE.tlog-proof VKEY WITNESS_VKEYS K
 //
 // make-log goes the other way: it is an independent *producer*, so that dipr's
 // own verifier can be tried on material dipr did not make. It writes, for a
@@ -240,6 +241,52 @@ function makeLog(dir, origin, n) {
 	return { vkey, root: b64(root) };
 }
 
+// ---- C2SP tlog-cosignature (cosignature/v1, Ed25519, key type 0x04) ----
+// A witness's vkey has type 0x04 and a 32-byte Ed25519 key; its key ID is
+// computed like any vkey's (SHA-256 of name, newline, type and key), which
+// parseVkey already checks. A cosignature line is a note signature line whose
+// bytes are key ID (4) || big-endian u64 timestamp (8) || Ed25519 signature
+// (64) over "cosignature/v1\ntime <timestamp>\n" followed by the note text.
+export function loadWitnessKeys(arg) {
+	let lines = [arg];
+	if (!/^[^+\s]+\+[0-9a-f]{8}\+/.test(arg) && existsSync(arg))
+		lines = readFileSync(arg, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+	const keys = lines.map(parseVkey);
+	for (const k of keys) {
+		if (k.type !== 0x04) fail(`witness vkey ${k.name}: type 0x${k.type.toString(16)}, want 0x04 (cosignature/v1)`);
+		if (k.raw.length !== 32) fail(`witness vkey ${k.name}: Ed25519 key is ${k.raw.length} bytes, want 32`);
+		k.pub = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, k.raw]), format: 'der', type: 'spki' });
+	}
+	if (keys.length === 0) fail(`no witness vkey in ${JSON.stringify(arg)}`);
+	return keys;
+}
+
+// Returns [{name, time}] of the witnesses whose cosignature verifies; a line
+// of a trusted witness that does not verify fails the whole note.
+export function cosignatures(noteBytes, wkeys) {
+	const s = new TextDecoder('utf-8', { fatal: true }).decode(noteBytes);
+	const sep = s.lastIndexOf('\n\n');
+	if (sep < 0) fail('note: no blank line before the signatures');
+	const text = Buffer.from(s.slice(0, sep + 1), 'utf8');
+	const found = new Map();
+	for (const line of s.slice(sep + 2).replace(/\n$/, '').split('\n')) {
+		const m = /^\u2014 (\S+) (\S+)$/u.exec(line);
+		if (!m) fail(`note: malformed signature line "${line}"`);
+		const sig = b64decode(m[2], `signature of ${m[1]}`);
+		for (const k of wkeys) {
+			if (k.name !== m[1] || sig.length < 4 || !sig.subarray(0, 4).equals(k.id)) continue;
+			if (sig.length !== 4 + 8 + 64) fail(`cosignature of ${k.name}: ${sig.length} bytes, want 76`);
+			const time = sig.readBigUInt64BE(4);
+			if (time >= 1n << 63n) fail(`cosignature of ${k.name}: timestamp above 2^63-1`);
+			const msg = Buffer.concat([Buffer.from(`cosignature/v1\ntime ${time}\n`, 'utf8'), text]);
+			if (!cryptoVerify(null, msg, k.pub, sig.subarray(12)))
+				fail(`cosignature of ${k.name}+${k.id.toString('hex')} does not verify`);
+			found.set(k.text, { name: k.name, time });
+		}
+	}
+	return [...found.values()];
+}
+
 // ---- tlog-proof ----
 export { Fail };
 export function verifyReceipt(bytes, keys, file = 'receipt') {
@@ -373,8 +420,26 @@ async function main(argv) {
 		console.log(`ok: wrote a log of ${argv[3]} entries, root ${root}, vkey ${vkey}`);
 		return;
 	}
+	if (cmd === 'witnessed' && argv.length === 5) {
+		// A receipt whose checkpoint at least K of the given witnesses cosigned.
+		const need = Number(argv[4]);
+		const wkeys = loadWitnessKeys(argv[3]);
+		if (!(need >= 1 && need <= wkeys.length)) throw new Usage(`witnessed: K must be 1..${wkeys.length}`);
+		const bytes = readFileSync(a);
+		const { index, cp } = verifyReceipt(bytes, loadKeys(b), a);
+		// the checkpoint is everything after the first empty line
+		const s = bytes.toString('latin1');
+		const at = s.indexOf('\n\n');
+		const got = cosignatures(bytes.subarray(Buffer.byteLength(s.slice(0, at + 2), 'latin1')), wkeys);
+		if (got.length < need)
+			fail(`${a}: ${got.length} of ${wkeys.length} witnesses cosigned the checkpoint, ${need} required`);
+		console.log(`ok: entry ${index} is in ${cp.origin} at size ${cp.size}, cosigned by ` +
+			got.map((w) => `${w.name} at ${w.time}`).join(', '));
+		return;
+	}
 	if (argv.length !== 3 || !['receipt', 'tiles'].includes(cmd))
-		throw new Usage('usage: node tlogverify.mjs receipt FILE.tlog-proof VKEY | tiles URL VKEY | make-log DIR ORIGIN N');
+		throw new Usage('usage: node tlogverify.mjs receipt FILE.tlog-proof VKEY | tiles URL VKEY | make-log DIR ORIGIN N' +
+			' | witnessed FILE.tlog-proof VKEY WITNESS_VKEYS K');
 	const keys = loadKeys(b);
 	if (cmd === 'receipt') {
 		const { index, cp } = verifyReceipt(readFileSync(a), keys, a);
