@@ -16,6 +16,7 @@
 
 #include "internal.h"
 #include "store/sqlite_int.h"
+#include "store/verify.h"
 
 
 
@@ -145,6 +146,9 @@ int dipr_store_open(dipr_store **out, const char *path, int create)
 		rc = dipr__db_err(s, "create schema");
 		goto fail;
 	}
+	/* The functions the seal triggers call (store/verify.c). */
+	if ((rc = dipr__seal_attach(s, path)))
+		goto fail;
 	for (int i = 0; i < ST__N; i++) {
 		if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
 		    SQLITE_OK) {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Nothing acknowledged is lost: kill -9 during a stream of submissions,
-# repeatedly; and fsync failures stop acknowledgements and turn /healthz
+# five times; and fsync failures stop acknowledgements and turn /healthz
 # unhealthy.  Every receipt that was returned must verify, after restart,
 # against the new checkpoint with a consistency proof (no fork).
 SUITE=crash
@@ -29,7 +29,7 @@ submitter() {
 }
 
 round=1
-while [ $round -le 3 ]; do
+while [ $round -le 5 ]; do
 	start_server "$D" || { bad "server starts (round $round)"; finish; }
 	for s in 1 2 3 4; do submitter "r$round-s$s" & done
 	sleep 1.5
