@@ -36,6 +36,8 @@ int cli_scan_file(const char *path, const dipr_hash_alg *algs, int nalg, uint8_t
 int cmd_attest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+/* dipr witness init|serve (witness.c). */
+int cmd_witness(int argc, char **argv);
 
 /* dipr apply|review|object|cert|admin (workflow.c): group is the command
  * word, argv what follows it. */

@@ -2,6 +2,7 @@
  * data (hashed locally: the file never leaves the machine) and the ones
  * that check the log without trusting its operator. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,13 @@
 #include "internal.h"
 #include "jcs.h"
 #include "cli/cli.h"
+#include "cli/backup.h"
 #include "cli/http.h"
 #include "cli/records.h"
 #include "dipr/cert.h"
 #include "dipr/merkle.h"
 #include "dipr/note.h"
+#include "dipr/witness.h"
 #include "log/log.h"
 
 
@@ -761,10 +764,24 @@ done:
 	return rc;
 }
 
+/* Witness policies (end of this file). */
+typedef struct {
+	dipr_cosig_verifier *v[CLI_MULTI_MAX];
+	size_t n;
+	unsigned quorum;
+} wpolicy;
+static int wpolicy_init(wpolicy *w, const char *const *args, int n, const char *quorum);
+static void wpolicy_free(wpolicy *w);
+static int wpolicy_check(const char *name, const uint8_t *note, size_t len, const wpolicy *w, bool print, char *msg,
+			 size_t cap, uint64_t *newest);
+static int audit_follow(int argc, char **argv);
+
 int cmd_verify(int argc, char **argv)
 {
-	const char *file = NULL, *server = NULL, *th = NULL, *vk[CLI_MULTI_MAX], *pos[1];
-	int nvk = 0, npos;
+	const char *file = NULL, *server = NULL, *th = NULL, *vk[CLI_MULTI_MAX], *pos[1], *wvk[CLI_MULTI_MAX],
+		   *wquorum = NULL;
+	int nvk = 0, npos, nwvk = 0;
+	wpolicy wp = {0};
 	keyring k = {0};
 	dipr_buf b;
 	dipr_tlog_proof p;
@@ -774,8 +791,11 @@ int cmd_verify(int argc, char **argv)
 	char msg[1024];
 	int rc = 0;
 	cli_opt o[] = {{"--file", 1, &file}, {"--server", 1, &server}, {"--tree-hash", 1, &th},
-		       {"--vkey", 1, NULL, vk, &nvk}, {0}};
+		       {"--vkey", 1, NULL, vk, &nvk}, {"--witness-vkey", 1, NULL, wvk, &nwvk},
+		       {"--witness-quorum", 1, &wquorum}, {0}};
 	if (cli_parse(argc, argv, o, pos, &npos, 1))
+		return 2;
+	if (wpolicy_init(&wp, wvk, nwvk, wquorum))
 		return 2;
 	if (npos != 1)
 		return cli_fail(2, "usage: dipr verify R.tlog-proof|X.sample.json|X.extension.json|CERT.json [--file F] [--vkey K]... [--server URL]");
@@ -806,6 +826,10 @@ int cmd_verify(int argc, char **argv)
 		const char *type = json_string_value(json_object_get(jv, "type"));
 		bool ext = type && strcmp(type, "extension") == 0, cert = json_object_get(jv, "certificate") != NULL;
 		json_decref(jv);
+		if ((ext || cert) && wp.n) {
+			rc = cli_fail(2, "--witness-vkey: checked on receipts and sample proofs only");
+			goto done;
+		}
 		if (ext) {
 			rc = verify_extension(pos[0], b.p, b.n, &k, th);
 			goto done;
@@ -833,6 +857,10 @@ int cmd_verify(int argc, char **argv)
 	printf("receipt: entry %llu of %s, in the signed checkpoint of size %llu (%s tree)%s\n",
 	       (unsigned long long)p.index, cp.origin, (unsigned long long)cp.size, dipr_hash_name(alg),
 	       tofu ? " [keys fetched from the server itself: pin them with --vkey]" : "");
+	if (wp.n && wpolicy_check(pos[0], p.note, p.note_len, &wp, true, msg, sizeof msg, NULL)) {
+		rc = cli_fail(1, "%s: %s", pos[0], msg);
+		goto done;
+	}
 	if (smp.nrecs) {
 		dipr_records_commitment rcm;
 		if (dipr_records_from_entry(p.extra, p.extra_len, &rcm)) {
@@ -869,14 +897,15 @@ done:
 	dipr_sample_free(&smp);
 	dipr_buf_free(&b);
 	keyring_free(&k);
+	wpolicy_free(&wp);
 	return rc;
 }
 
 /* ---- audit ---- */
 
+/* audit --server; audit --dir is store/verify.c (dipr_verify_dir). */
 typedef struct {
-	dipr_store *store;   /* --dir */
-	const char *server;  /* --server */
+	const char *server;
 	dipr_hash_alg alg;
 	char where[160];
 	int bad;
@@ -884,9 +913,6 @@ typedef struct {
 
 static int src_bundle(audit_src *s, uint64_t n, unsigned width, dipr_buf *out)
 {
-	if (s->store)
-		return dipr_store_entries_bundle(s->store, n * 256, width, out) ? cli_fail(1, "audit: entries %llu..: %s",
-			(unsigned long long)(n * 256), dipr_errdetail()[0] ? dipr_errdetail() : "missing") : 0;
 	char path[128];
 	dipr_tile_id t = {DIPR_TILE_ENTRIES, n, width};
 	dipr_tile_path_format(&t, path, sizeof path);
@@ -902,11 +928,6 @@ static int src_bundle(audit_src *s, uint64_t n, unsigned width, dipr_buf *out)
 
 static int src_tile(audit_src *s, const dipr_tile_id *t, uint8_t *out, unsigned *width)
 {
-	if (s->store) {
-		int rc = dipr_store_tile_read(s->store, t->level, t->index, out, width);
-		return rc ? cli_fail(1, "audit: tile %d/%llu missing from the database", t->level,
-				     (unsigned long long)t->index) : 0;
-	}
 	char path[128];
 	dipr_tile_path_format(t, path, sizeof path);
 	dipr_buf b;
@@ -929,8 +950,7 @@ static int compare_tile(audit_src *s, const dipr_tile_id *t, const uint8_t (*has
 	uint8_t *data = malloc(DIPR_TILE_WIDTH * DIPR_HASH_LEN);
 	unsigned width = 0;
 	int rc = data ? src_tile(s, t, data, &width) : 2;
-	/* The database keeps the widest version; the server serves exactly
-	 * the width asked for. Either way the first t->width hashes count. */
+	/* The server serves exactly the width asked for. */
 	if (!rc && width < t->width)
 		rc = cli_fail(1, "audit: tile %d/%llu holds %u hashes, the tree needs %u", t->level,
 			      (unsigned long long)t->index, width, t->width);
@@ -959,8 +979,10 @@ int cmd_audit(int argc, char **argv)
 	size_t tl;
 	uint64_t tree_size = 0;
 	dipr_tree_edge *edge = NULL;
-	char val[1024];
 	cli_opt o[] = {{"--dir", 1, &dir}, {"--server", 1, &server}, {"--vkey", 1, NULL, vk, &nvk}, {0}};
+	for (int i = 0; i < argc; i++) /* the monitor has options of its own */
+		if (strcmp(argv[i], "--follow") == 0 || strncmp(argv[i], "--follow=", 9) == 0)
+			return audit_follow(argc, argv);
 	if (cli_parse(argc, argv, o, pos, &npos, 0))
 		return 2;
 	if (!dir == !server)
@@ -972,31 +994,9 @@ int cmd_audit(int argc, char **argv)
 			goto done;
 		}
 	if (dir) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/dipr.db", dir);
-		if (access(path, F_OK) != 0 || dipr_store_open(&src.store, path, 0)) {
-			rc = cli_fail(2, "--dir %s: not a dipr data directory", dir);
-			goto done;
-		}
-		if (dipr_store_meta_get(src.store, "tree_hash", val, sizeof val) ||
-		    dipr_hash_parse(val, strlen(val), &src.alg)) {
-			rc = cli_fail(1, "audit: %s: tree_hash setting missing or invalid", dir);
-			goto done;
-		}
-		if (k.n == 0) {
-			const char *names[] = {"vkey_ed25519", "vkey_sm2"};
-			for (int i = 0; i < 2; i++)
-				if (dipr_store_meta_get(src.store, names[i], val, sizeof val) || keyring_add(&k, val)) {
-					rc = cli_fail(1, "audit: %s: %s missing", dir, names[i]);
-					goto done;
-				}
-		}
-		uint64_t cs;
-		if (dipr_store_checkpoint_get(src.store, &note, &cs)) {
-			rc = cli_fail(1, "audit: %s: no checkpoint stored", dir);
-			goto done;
-		}
-		dipr_store_tree_size(src.store, &tree_size);
+		/* Every table, not only the tree (store/verify.c). */
+		rc = cli_audit_dir(dir, k.v, k.n);
+		goto done;
 	} else {
 		src.server = server;
 		dipr_buf lj;
@@ -1122,6 +1122,366 @@ done:
 	free(edge);
 	dipr_buf_free(&note);
 	keyring_free(&k);
-	dipr_store_close(src.store);
+	return rc;
+}
+
+/* ---- witness policies (C2SP tlog-cosignature) ---- */
+
+/* --witness-vkey: a witness vkey (type 0x04) or a file of them, one a
+ * line; --witness-quorum K (default: every witness given). */
+static int wpolicy_init(wpolicy *w, const char *const *args, int n, const char *quorum)
+{
+	memset(w, 0, sizeof *w);
+	for (int i = 0; i < n; i++) {
+		dipr_buf b;
+		struct stat st;
+		const char *text = args[i];
+		size_t len = strlen(args[i]);
+		int rc = 0;
+		dipr_buf_init(&b, 65536);
+		if (!strchr(args[i], '+') && stat(args[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			if (dipr_read_file(args[i], 65536, &b)) {
+				dipr_buf_free(&b);
+				wpolicy_free(w);
+				return cli_fail(2, "--witness-vkey %s: %s", args[i], dipr_errdetail());
+			}
+			text = (const char *)b.p;
+			len = b.n;
+		}
+		for (size_t o = 0; o < len && !rc;) {
+			const char *nl = memchr(text + o, '\n', len - o);
+			size_t l = nl ? (size_t)(nl - (text + o)) : len - o, l2 = l;
+			while (l2 && (text[o + l2 - 1] == '\r' || text[o + l2 - 1] == ' '))
+				l2--;
+			if (l2 && w->n >= CLI_MULTI_MAX)
+				rc = cli_fail(2, "--witness-vkey: too many keys");
+			else if (l2 && dipr_cosig_verifier_from_vkey(&w->v[w->n], text + o, l2))
+				rc = cli_fail(2, "--witness-vkey \"%.*s\": %s", (int)(l2 > 80 ? 80 : l2), text + o,
+					      dipr_errdetail());
+			else if (l2)
+				w->n++;
+			o += l + 1;
+		}
+		dipr_buf_free(&b);
+		if (rc) {
+			wpolicy_free(w);
+			return rc;
+		}
+	}
+	uint64_t k = w->n;
+	if (quorum && (!w->n || dipr_parse_u64(quorum, strlen(quorum), w->n, &k) || k == 0)) {
+		size_t have = w->n;
+		wpolicy_free(w);
+		return have ? cli_fail(2, "--witness-quorum %s: expected 1..%zu (the number of witness keys)", quorum, have)
+			    : cli_fail(2, "--witness-quorum: give the witnesses' keys with --witness-vkey");
+	}
+	w->quorum = (unsigned)k;
+	return 0;
+}
+
+static void wpolicy_free(wpolicy *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		dipr_cosig_verifier_free(w->v[i]);
+	w->n = 0;
+}
+
+/* Which witnesses of the policy cosigned the checkpoint note (printed
+ * with their timestamps when print).  0 when at least the quorum did and
+ * no trusted line fails; 1 with msg otherwise.  *newest: the newest valid
+ * cosignature's timestamp. */
+static int wpolicy_check(const char *name, const uint8_t *note, size_t len, const wpolicy *w, bool print, char *msg,
+			 size_t cap, uint64_t *newest)
+{
+	size_t good = 0;
+	uint64_t top = 0;
+	char missing[512] = "";
+	for (size_t i = 0; i < w->n; i++) {
+		uint64_t t = 0;
+		int rc = dipr_cosig_verify(note, len, w->v[i], &t);
+		const char *wn = dipr_cosig_verifier_name(w->v[i]);
+		if (rc == 0) {
+			good++;
+			top = t > top ? t : top;
+			if (print) {
+				char when[32];
+				time_t tt = (time_t)t;
+				struct tm tm;
+				strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
+				printf("witness: %s+%08x cosigned it at %s\n", wn, (unsigned)dipr_cosig_verifier_keyid(w->v[i]),
+				       when);
+			}
+		} else if (rc == DIPR_ENOTFOUND) {
+			if (print)
+				printf("witness: %s+%08x did not cosign it\n", wn, (unsigned)dipr_cosig_verifier_keyid(w->v[i]));
+			size_t ml = strlen(missing);
+			snprintf(missing + ml, sizeof missing - ml, "%s%s", ml ? ", " : "", wn);
+		} else {
+			/* A line of a trusted witness that does not verify is
+			 * tampering, whatever the others say. */
+			snprintf(msg, cap, "checkpoint: %s", dipr_errdetail());
+			return 1;
+		}
+	}
+	if (newest)
+		*newest = top;
+	if (good < w->quorum) {
+		snprintf(msg, cap, "witness policy not met: %zu of %zu trusted witnesses cosigned the checkpoint, %u required "
+			 "(missing: %s)", good, w->n, w->quorum, missing);
+		return 1;
+	}
+	if (print)
+		printf("witnesses: %zu of %zu cosigned (quorum %u)\n", good, w->n, w->quorum);
+	(void)name;
+	return 0;
+}
+
+/* ---- audit --follow: a monitor ---- */
+
+/* Hash reader over a server's tiles, for the tree of `size` leaves: each
+ * tile is fetched at the width that tree has (tlog-tiles), at most once
+ * per call. */
+typedef struct {
+	const char *server;
+	dipr_hash_alg alg;
+	uint64_t size;
+} tile_reader;
+
+static int tiles_read(void *ctx, const dipr_node_id *ids, size_t n, uint8_t (*out)[DIPR_HASH_LEN])
+{
+	tile_reader *tr = ctx;
+	enum { MEMO = 8 };
+	struct {
+		dipr_tile_id id;
+		uint8_t data[DIPR_TILE_WIDTH * DIPR_HASH_LEN];
+	} *memo = malloc(MEMO * sizeof *memo);
+	size_t nmemo = 0;
+	int rc = memo ? 0 : DIPR_ENOMEM;
+	for (size_t i = 0; i < n && !rc; i++) {
+		dipr_tile_id t;
+		unsigned off, count;
+		size_t m;
+		dipr_tile_locate(ids[i], &t, &off, &count);
+		t.width = dipr_tile_width(t.level, t.index, tr->size);
+		if (t.width < off + count) {
+			rc = dipr__err(DIPR_EINVAL, "node %u/%llu is not in the tree of size %llu", ids[i].level,
+				       (unsigned long long)ids[i].index, (unsigned long long)tr->size);
+			break;
+		}
+		for (m = 0; m < nmemo; m++)
+			if (memo[m].id.level == t.level && memo[m].id.index == t.index)
+				break;
+		if (m == nmemo) {
+			char path[DIPR_TILE_PATH_MAX], url[2200];
+			dipr_buf b;
+			long code = 0;
+			m = nmemo < MEMO ? nmemo++ : MEMO - 1;
+			memo[m].id = t;
+			dipr_tile_path_format(&t, path, sizeof path);
+			dipr_buf_init(&b, DIPR_TILE_WIDTH * DIPR_HASH_LEN);
+			if (cli_url(url, sizeof url, tr->server, path) || cli_http("GET", url, NULL, NULL, 0, NULL, &code, &b))
+				rc = dipr__err(DIPR_EIO, "%s: %s", url, dipr_errdetail());
+			else if (code != 200 || b.n != (size_t)t.width * DIPR_HASH_LEN)
+				rc = dipr__err(DIPR_EVERIFY, "%s: HTTP %ld, %zu bytes (expected %u hashes)", url, code, b.n,
+					       t.width);
+			else
+				memcpy(memo[m].data, b.p, b.n);
+			dipr_buf_free(&b);
+			if (rc)
+				break;
+		}
+		rc = dipr_tile_node_hash(tr->alg, ids[i], memo[m].data, memo[m].id.width, out[i]);
+	}
+	free(memo);
+	return rc;
+}
+
+/* Seconds with an optional fraction ("0.5", "30"), into milliseconds. */
+static int parse_secs(const char *opt, const char *s, uint64_t max_s, uint64_t *ms)
+{
+	const char *dot = strchr(s, '.');
+	uint64_t whole = 0, frac = 0;
+	size_t wl = dot ? (size_t)(dot - s) : strlen(s);
+	size_t fl = dot ? strlen(dot + 1) : 0;
+	if (dipr_parse_u64(s, wl, max_s, &whole) || (dot && (fl == 0 || fl > 3)) ||
+	    (dot && strspn(dot + 1, "0123456789") != fl))
+		return cli_fail(2, "%s \"%s\": expected seconds, e.g. 5 or 0.5 (at most %llu)", opt, s,
+				(unsigned long long)max_s);
+	for (size_t i = 0; i < 3; i++)
+		frac = frac * 10 + (i < fl ? (uint64_t)(dot[1 + i] - '0') : 0);
+	*ms = whole * 1000 + frac;
+	return 0;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One "ALARM <kind>: ..." line on stderr; the monitor then exits 1 (see
+ * docs/WITNESS.md: whatever supervises it pages someone). */
+static int alarm_line(const char *kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int alarm_line(const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "ALARM %s: ", kind);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int audit_follow(int argc, char **argv)
+{
+	const char *url = NULL, *interval = "5", *stale = NULL, *checks = NULL, *vk[CLI_MULTI_MAX],
+		   *wvk[CLI_MULTI_MAX], *wquorum = NULL, *pos[1];
+	int nvk = 0, nwvk = 0, npos, rc = 0;
+	cli_opt o[] = {{"--follow", 1, &url},		   {"--vkey", 1, NULL, vk, &nvk},
+		       {"--interval", 1, &interval},	   {"--stale-after", 1, &stale},
+		       {"--checks", 1, &checks},	   {"--witness-vkey", 1, NULL, wvk, &nwvk},
+		       {"--witness-quorum", 1, &wquorum}, {0}};
+	keyring k = {0};
+	wpolicy wp = {0};
+	uint64_t every_ms, stale_ms = 0, max_checks = 0;
+	dipr_hash_alg alg;
+	cli_cmd = "dipr audit --follow";
+	if (cli_parse(argc, argv, o, pos, &npos, 0))
+		return 2;
+	if (!url)
+		return cli_fail(2, "usage: dipr audit --follow URL [--vkey K]... [--interval S] [--stale-after S] "
+				   "[--checks N] [--witness-vkey W]... [--witness-quorum K]");
+	if (parse_secs("--interval", interval, 86400, &every_ms) || every_ms == 0 ||
+	    (stale && parse_secs("--stale-after", stale, 30 * 86400, &stale_ms)))
+		return every_ms ? 2 : cli_fail(2, "--interval: must be above 0");
+	if (checks && dipr_parse_u64(checks, strlen(checks), UINT32_MAX, &max_checks))
+		return cli_fail(2, "--checks: expected a number of polls (0: forever)");
+	if (wpolicy_init(&wp, wvk, nwvk, wquorum))
+		return 2;
+	for (int i = 0; i < nvk && !rc; i++)
+		rc = keyring_add(&k, vk[i]);
+	/* The tree hash from /log.json: it is not in the checkpoint. */
+	dipr_buf lj;
+	dipr_buf_init(&lj, 65536);
+	if (!rc && fetch(url, "log.json", &lj, 65536))
+		rc = 2;
+	if (!rc) {
+		json_error_t err;
+		json_t *v = json_loadb((const char *)lj.p, lj.n, 0, &err);
+		const char *th = json_string_value(json_object_get(v, "tree_hash"));
+		if (!th || dipr_hash_parse(th, strlen(th), &alg))
+			rc = cli_fail(2, "%s/log.json: tree_hash missing or invalid", url);
+		json_decref(v);
+	}
+	dipr_buf_free(&lj);
+	if (!rc && k.n == 0) {
+		if ((rc = keys_from_server(&k, url)) == 0)
+			fprintf(stderr, "dipr audit --follow: keys fetched from %s/log.json itself: pin them with --vkey\n", url);
+	}
+	if (rc)
+		goto done;
+	const char *origin = dipr_verifier_name(k.v[0]);
+	dipr_checkpoint prev = {0};
+	bool have_prev = false;
+	int64_t last_new = wall_ms();
+	printf("following %s (log %s, %s tree)%s\n", url, origin, dipr_hash_name(alg),
+	       wp.n ? ", witness policy on" : "");
+	fflush(stdout);
+	for (uint64_t n = 0; !max_checks || n < max_checks; n++) {
+		if (n)
+			usleep((useconds_t)(every_ms * 1000));
+		dipr_buf note;
+		char msg[1024];
+		size_t tl;
+		dipr_checkpoint cp;
+		uint64_t newest = 0;
+		int64_t now = wall_ms();
+		if (fetch(url, "checkpoint", &note, DIPR_NOTE_MAX)) {
+			/* fetch printed why; an unreachable log turns stale */
+			dipr_buf_free(&note);
+			if (stale_ms && now - last_new > (int64_t)stale_ms) {
+				rc = alarm_line("stale", "%s: no checkpoint for %.1f s (limit %s s): the log is unreachable", url,
+						(double)(now - last_new) / 1000.0, stale);
+				break;
+			}
+			continue;
+		}
+		if (dipr_note_verify(note.p, note.n, k.v, k.n, &tl) || dipr_checkpoint_parse(note.p, tl, &cp) ||
+		    strcmp(cp.origin, origin) != 0) {
+			rc = alarm_line("signature", "%s/checkpoint: not a checkpoint of %s signed by every given key (%s)", url,
+					origin, dipr_errdetail());
+			dipr_buf_free(&note);
+			break;
+		}
+		if (wp.n && wpolicy_check(url, note.p, note.n, &wp, false, msg, sizeof msg, &newest)) {
+			rc = alarm_line("witness", "%s/checkpoint of size %llu: %s", url, (unsigned long long)cp.size, msg);
+			dipr_buf_free(&note);
+			break;
+		}
+		dipr_buf_free(&note);
+		bool is_new = !have_prev || cp.size != prev.size || memcmp(cp.root, prev.root, DIPR_HASH_LEN) != 0;
+		if (have_prev && cp.size < prev.size) {
+			rc = alarm_line("rollback", "%s: checkpoint of size %llu after one of size %llu: the log went back", url,
+					(unsigned long long)cp.size, (unsigned long long)prev.size);
+			break;
+		}
+		if (have_prev && cp.size == prev.size && is_new) {
+			rc = alarm_line("fork", "%s: two different checkpoints of size %llu signed by the log: a fork", url,
+					(unsigned long long)cp.size);
+			break;
+		}
+		if (have_prev && cp.size > prev.size && prev.size > 0) {
+			/* The proof is computed here from the log's tiles, not asked
+			 * for: it connects the two signed roots or nothing does. */
+			uint8_t proof[DIPR_MERKLE_MAX_PROOF][DIPR_HASH_LEN];
+			size_t plen = 0;
+			tile_reader tr = {url, alg, cp.size};
+			dipr_hash_reader r = {tiles_read, &tr};
+			int pr = dipr_merkle_prove_consistency(alg, prev.size, cp.size, &r, proof, &plen);
+			if (pr == DIPR_EIO) {
+				fprintf(stderr, "dipr audit --follow: %s (will retry)\n", dipr_errdetail());
+				continue;
+			}
+			if (pr || dipr_merkle_verify_consistency(alg, prev.size, cp.size, prev.root, cp.root,
+								 (const uint8_t(*)[DIPR_HASH_LEN])proof, plen)) {
+				rc = alarm_line("fork", "%s: the checkpoint of size %llu is not consistent with the one of size "
+						"%llu seen before (consistency proof from the log's tiles: %s)", url,
+						(unsigned long long)cp.size, (unsigned long long)prev.size,
+						pr ? dipr_errdetail() : "does not verify");
+				break;
+			}
+		}
+		if (is_new) {
+			char root[48];
+			dipr_buf rb;
+			dipr_buf_init(&rb, sizeof root);
+			dipr_b64_encode(cp.root, DIPR_HASH_LEN, &rb);
+			snprintf(root, sizeof root, "%s", rb.p ? (const char *)rb.p : "");
+			dipr_buf_free(&rb);
+			printf("checkpoint %llu %s: %s\n", (unsigned long long)cp.size, root,
+			       !have_prev ? "first seen" : prev.size == 0 ? "grew from the empty tree" : "consistent with the last");
+			fflush(stdout);
+			prev = cp;
+			have_prev = true;
+			last_new = now;
+		}
+		/* Stale: nothing new for the limit, or (with witnesses) the
+		 * newest cosignature is older than it: a log frozen for us. */
+		if (stale_ms && now - last_new > (int64_t)stale_ms) {
+			rc = alarm_line("stale", "%s: no new checkpoint for %.1f s (limit %s s); still size %llu", url,
+					(double)(now - last_new) / 1000.0, stale, (unsigned long long)cp.size);
+			break;
+		}
+		if (stale_ms && wp.n && (int64_t)newest * 1000 + (int64_t)stale_ms < now) {
+			rc = alarm_line("stale", "%s: the newest witness cosignature of checkpoint %llu is %.0f s old (limit %s s)",
+					url, (unsigned long long)cp.size, (double)(now - (int64_t)newest * 1000) / 1000.0, stale);
+			break;
+		}
+	}
+done:
+	keyring_free(&k);
+	wpolicy_free(&wp);
 	return rc;
 }

@@ -16,10 +16,12 @@
 #include "internal.h"
 #include "jcs.h"
 #include "cli/cli.h"
+#include "cli/backup.h"
 #include "cli/http.h"
 #include "cli/records.h"
 #include "cli/render.h"
 #include "log/log.h"
+#include "log/witness.h"
 #include "server/server.h"
 #include "registry/service.h"
 
@@ -365,12 +367,18 @@ done:
 static int cmd_serve(int argc, char **argv)
 {
 	const char *dir = "data", *listen = "127.0.0.1:8080", *db = NULL, *threads = "2", *qmax = NULL,
-		   *public_url = NULL, *tick = "60", *pos[1];
+		   *public_url = NULL, *tick = "60", *rate = "0", *trust_proxy = NULL, *max_conns = NULL,
+		   *max_conns_ip = NULL, *wquorum = NULL, *wtimeout = NULL, *wwait = NULL, *witnesses[CLI_MULTI_MAX],
+		   *pos[1];
+	int nwitnesses = 0;
 	int npos;
-	uint64_t queue_max = DIPR_LOG_QUEUE_MAX, tick_s;
+	uint64_t queue_max = DIPR_LOG_QUEUE_MAX, tick_s, rate_n, conns_n = 0, conns_ip_n = 0;
 	cli_opt o[] = {{"--dir", 1, &dir},	   {"--listen", 1, &listen},	     {"--db", 1, &db},
 		       {"--threads", 1, &threads}, {"--queue-max", 1, &qmax},	     {"--public-url", 1, &public_url},
-		       {"--tick", 1, &tick},	   {0}};
+		       {"--tick", 1, &tick},	   {"--rate", 1, &rate},	     {"--trust-proxy", 1, &trust_proxy},
+		       {"--max-conns", 1, &max_conns}, {"--max-conns-per-ip", 1, &max_conns_ip},
+		       {"--witness", 1, NULL, witnesses, &nwitnesses}, {"--witness-quorum", 1, &wquorum},
+		       {"--witness-timeout", 1, &wtimeout}, {"--witness-wait", 1, &wwait}, {0}};
 	dipr_log *log = NULL;
 	dipr_registry *reg = NULL;
 	dipr_server *srv = NULL;
@@ -387,6 +395,15 @@ static int cmd_serve(int argc, char **argv)
 		return cli_fail(2, "--tick: expected 1..86400 seconds between deadline checks");
 	if (public_url && strncmp(public_url, "http://", 7) != 0 && strncmp(public_url, "https://", 8) != 0)
 		return cli_fail(2, "--public-url: expected http://... or https://...");
+	if (dipr_parse_u64(rate, strlen(rate), 1000000, &rate_n))
+		return cli_fail(2, "--rate: expected 0 (unlimited) or 1..1000000 API writes per second per account");
+	if (max_conns && (dipr_parse_u64(max_conns, strlen(max_conns), 100000, &conns_n) || conns_n == 0))
+		return cli_fail(2, "--max-conns: expected 1..100000 open connections");
+	if (max_conns_ip && (dipr_parse_u64(max_conns_ip, strlen(max_conns_ip), 100000, &conns_ip_n) || conns_ip_n == 0))
+		return cli_fail(2, "--max-conns-per-ip: expected 1..100000 open connections from one address");
+	dipr_server_opts sopts = {.threads = (unsigned)nthreads, .max_conns = (unsigned)conns_n,
+				  .max_conns_per_ip = (unsigned)conns_ip_n, .rate = (double)rate_n,
+				  .trust_proxy = trust_proxy};
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -399,12 +416,34 @@ static int cmd_serve(int argc, char **argv)
 	if (rc)
 		return cli_fail(2, "%s: %s", dir, dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
 	dipr_log_set_queue_max(log, (size_t)queue_max);
+	if (nwitnesses || wquorum || wtimeout || wwait) {
+		/* DESIGN.md "Witnesses": publish only checkpoints with K
+		 * cosignatures (K = every witness unless --witness-quorum). */
+		uint64_t k = (uint64_t)nwitnesses, tmo = DIPR_WITNESS_TIMEOUT_MS, wait = 10000;
+		dipr_witnesses *ws = NULL;
+		if (!nwitnesses)
+			rc = cli_fail(2, "--witness-quorum/-timeout/-wait: give the witnesses with --witness VKEY@URL");
+		else if (wquorum && (dipr_parse_u64(wquorum, strlen(wquorum), (uint64_t)nwitnesses, &k) || k == 0))
+			rc = cli_fail(2, "--witness-quorum %s: expected 1..%d (the number of --witness)", wquorum, nwitnesses);
+		else if (wtimeout && (dipr_parse_u64(wtimeout, strlen(wtimeout), 600000, &tmo) || tmo == 0))
+			rc = cli_fail(2, "--witness-timeout %s: expected 1..600000 milliseconds per cosigning round", wtimeout);
+		else if (wwait && dipr_parse_u64(wwait, strlen(wwait), 3600000, &wait))
+			rc = cli_fail(2, "--witness-wait %s: expected 0..3600000 milliseconds a submission waits for the quorum",
+				      wwait);
+		else if (dipr_witnesses_new(&ws, witnesses, (size_t)nwitnesses, (unsigned)k, (unsigned)tmo) ||
+			 dipr_log_witnesses_take(log, ws, (unsigned)wait))
+			rc = cli_fail(2, "%s", dipr_errdetail());
+		if (rc) {
+			dipr_log_close(log);
+			return 2;
+		}
+	}
 	if ((rc = dipr_registry_open(&reg, log, public_url))) {
 		cli_fail(2, "%s: %s", dir, dipr_errdetail());
 		dipr_log_close(log);
 		return 2;
 	}
-	if ((rc = dipr_log_start(log)) || (rc = dipr_server_start(&srv, log, reg, listen, (unsigned)nthreads))) {
+	if ((rc = dipr_log_start(log)) || (rc = dipr_server_start(&srv, log, reg, listen, &sopts))) {
 		cli_fail(2, "serve: %s", dipr_errdetail());
 		dipr_registry_close(reg);
 		dipr_log_close(log);
@@ -589,6 +628,9 @@ static void usage(FILE *f)
 	fputs("usage: dipr COMMAND [options]\n"
 	      "  init    [--dir D] [--origin O] [--tree-hash sha256|sm3]      create a data dir and keys\n"
 	      "  serve   [--dir D] [--listen ADDR:PORT] [--threads N] [--queue-max N]  run the server\n"
+	      "          [--rate N] [--trust-proxy ADDR] [--max-conns N] [--max-conns-per-ip N]  limits (docs/SECURITY.md)\n"
+	      "          [--witness VKEY@URL]... [--witness-quorum K] [--witness-timeout MS] [--witness-wait MS]\n"
+	      "                                                   publish only checkpoints K witnesses cosigned (docs/WITNESS.md)\n"
 	      "  keys    [--dir D]                                            print the vkeys\n"
 	      "  keygen  NAME [--type ed25519|sm2] -o FILE                    a holder key for attest --key\n"
 	      "  hash    FILE... [--alg sm3|sha256|sm3,sha256] [--records FMT --secret S]  digests, like sha256sum\n"
@@ -598,6 +640,11 @@ static void usage(FILE *f)
 	      "  extend  NEW_FILE --old R1 --new R2 -o OUT.extension.json [--secret S]  the dataset only grew\n"
 	      "  tlog    verify-inclusion|verify-consistency ...               low-level proof checks\n"
 	      "  audit   --dir D | --server URL [--vkey K]...                 recompute the tree, check signatures\n"
+	      "  backup  --dir D --out FILE [--method api|vacuum]             online snapshot of the database (no keys)\n"
+	      "  restore --from FILE --dir D (--expect-checkpoint CP | --accept-rollback)  check a backup, then restore it\n"
+	      "  audit   --follow URL [--vkey K]... [--interval S] [--stale-after S] [--witness-vkey W]... [--witness-quorum K]\n"
+	      "                                                               monitor: ALARM on a fork, rollback or stale log\n"
+	      "  witness init --dir W --name NAME | serve --dir W [--listen ADDR:PORT] --log VKEY... [--log-sm3 VKEY...]\n"
 	      "  user    add NAME --role applicant|examiner|admin [--dir D] [--password-stdin]\n"
 	      "  user    passwd NAME [--dir D]                                set a portal password, read from stdin\n"
 	      "  token   create --user NAME [--dir D]\n"
@@ -637,11 +684,14 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "sample")) return cmd_sample(argc, argv);
 	if (!strcmp(c, "extend")) return cmd_extend(argc, argv);
 	if (!strcmp(c, "audit")) return cmd_audit(argc, argv);
+	if (!strcmp(c, "backup")) return cmd_backup(argc, argv);
+	if (!strcmp(c, "restore")) return cmd_restore(argc, argv);
 	if (!strcmp(c, "apply")) return cmd_workflow(c, argc, argv);
 	if (!strcmp(c, "review")) return cmd_workflow(c, argc, argv);
 	if (!strcmp(c, "object")) return cmd_workflow(c, argc, argv);
 	if (!strcmp(c, "cert")) return cmd_workflow(c, argc, argv);
 	if (!strcmp(c, "admin")) return cmd_workflow(c, argc, argv);
+	if (!strcmp(c, "witness")) return cmd_witness(argc, argv);
 	if (!strcmp(c, "render")) return cmd_cert_render(argc, argv);
 	if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
 		usage(stdout);

@@ -12,7 +12,9 @@
 #include "internal.h"
 #include "jcs.h"
 #include "log/log.h"
+#include "log/witness.h"
 #include "store/registry.h"
+#include "store/verify.h"
 
 #define CACHE_SLOTS 1024 /* 8 MiB of full tiles */
 
@@ -33,6 +35,19 @@ struct dipr_log {
 	dipr_store *wstore; /* the sequencer's connection */
 	dipr_tree_edge edge;
 	int64_t last_time;
+	/* Entries known committed: level-0 tiles are recomputed from them. */
+	_Atomic uint64_t durable_size;
+
+	/* Witnesses (log/witness.c); NULL: publish without cosignatures.
+	 * pending: waiters whose entries are durable but whose checkpoint
+	 * missed the quorum, answered by the next cosigned checkpoint or
+	 * failed at their deadline (sequencer thread only). */
+	dipr_witnesses *wit;
+	unsigned wit_wait_ms;
+	dipr_log_req *pending;
+	bool cp_witnessed; /* l->cp carries the quorum */
+	int64_t retry_at;  /* next cosigning attempt when idle (ms) */
+	int64_t retry_ms;  /* its delay: 1 s while waiters wait, else backing off to 30 s */
 
 	pthread_mutex_t mu; /* queue, cp, flags */
 	pthread_cond_t cv;
@@ -193,6 +208,36 @@ int dipr_log_tile(dipr_log *l, dipr_store *s, int level, uint64_t index, uint8_t
 	return get_tile(l, s, level, index, data, width);
 }
 
+/* Level-0 tiles are not stored (docs/PERFORMANCE.md, "Storage"): a leaf
+ * hash is H(0x00 || entry), so tile 0/index is recomputed from its first
+ * `count` entries, read as one bundle.  That is 32 bytes per entry saved for
+ * about 256 leaf hashes per read of a tile not in the cache; the upper
+ * levels, which a proof mostly reads, are stored as before.  Data
+ * directories written before this keep their stored level-0 tiles, and
+ * those are read first. */
+static int leaf_tile(dipr_hash_alg alg, dipr_store *s, uint64_t index, unsigned count, uint8_t *data)
+{
+	dipr_buf b;
+	size_t off = 0;
+	int rc;
+	dipr_buf_init(&b, (size_t)count * (DIPR_ENTRY_MAX + 2));
+	if ((rc = dipr_store_entries_bundle(s, index * DIPR_TILE_WIDTH, count, &b)))
+		goto done;
+	for (unsigned i = 0; i < count; i++) {
+		size_t len;
+		if (b.n - off < 2 || b.n - off - 2 < (len = (size_t)b.p[off] << 8 | b.p[off + 1])) {
+			rc = dipr__err(DIPR_EIO, "tree: entries of tile 0/%llu: bundle ends early",
+				       (unsigned long long)index);
+			goto done;
+		}
+		dipr_merkle_leaf_hash(alg, b.p + off + 2, len, data + (size_t)i * DIPR_HASH_LEN);
+		off += 2 + len;
+	}
+done:
+	dipr_buf_free(&b);
+	return rc;
+}
+
 /* Fetches tile (level, index) into data; *width = stored width. */
 static int get_tile(dipr_log *l, dipr_store *s, int level, uint64_t index, uint8_t *data, unsigned *width)
 {
@@ -207,6 +252,14 @@ static int get_tile(dipr_log *l, dipr_store *s, int level, uint64_t index, uint8
 	}
 	pthread_mutex_unlock(&l->cache_mu);
 	int rc = dipr_store_tile_read(s, level, index, data, width);
+	if (rc == DIPR_ENOTFOUND && level == 0) {
+		uint64_t size = atomic_load(&l->durable_size);
+		if (index >= size / DIPR_TILE_WIDTH + (size % DIPR_TILE_WIDTH != 0))
+			return DIPR_ENOTFOUND;
+		uint64_t left = size - index * DIPR_TILE_WIDTH;
+		*width = left < DIPR_TILE_WIDTH ? (unsigned)left : DIPR_TILE_WIDTH;
+		rc = leaf_tile(l->alg, s, index, *width, data);
+	}
 	if (rc == 0 && *width == DIPR_TILE_WIDTH) {
 		pthread_mutex_lock(&l->cache_mu);
 		c->used = true;
@@ -447,7 +500,8 @@ int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg alg, char *
 	uint8_t root[DIPR_HASH_LEN];
 	dipr_merkle_empty_root(alg, root);
 	if ((rc = sign_checkpoint(&tmp, 0, root, &cp)) ||
-	    (rc = dipr_store_checkpoint_cas(s, NULL, 0, 0, cp->note, cp->len, true)))
+	    (rc = dipr_store_checkpoint_cas(s, NULL, 0, 0, cp->note, cp->len, true)) ||
+	    (rc = dipr_seal_install(s, dir, NULL))) /* rows outside the log: store/verify.h */
 		goto fail;
 	if (vkeys) {
 		size_t n = strlen(vk[0]) + strlen(vk[1]) + 3;
@@ -464,7 +518,7 @@ fail:
 	if (rc) {
 		/* Leave nothing half made: a later init must be able to start over. */
 		static const char *const made[] = {"dipr.db", "dipr.db-wal", "dipr.db-shm", "keys/log-ed25519.key",
-						   "keys/log-sm2.key"};
+						   "keys/log-sm2.key", "keys/seal.key", "keys/seal.key.tmp"};
 		for (size_t i = 0; i < sizeof made / sizeof *made; i++)
 			if (path_join(path, sizeof path, dir, made[i]) == 0)
 				unlink(path);
@@ -485,12 +539,18 @@ fail:
 
 static int edge_load_tile(void *ctx, const dipr_tile_id *t, uint8_t (*out)[DIPR_HASH_LEN])
 {
-	dipr_store *s = ctx;
+	dipr_log *l = ctx;
+	dipr_store *s = l->wstore;
 	unsigned width = 0;
 	uint8_t *data = malloc(DIPR_TILE_WIDTH * DIPR_HASH_LEN);
 	if (!data)
 		return DIPR_ENOMEM;
 	int rc = dipr_store_tile_read(s, t->level, t->index, data, &width);
+	if (rc == DIPR_ENOTFOUND && t->level == 0) { /* recomputed, see leaf_tile */
+		width = t->width;
+		if ((rc = leaf_tile(l->alg, s, t->index, width, data)) == DIPR_ENOTFOUND)
+			width = 0;
+	}
 	if (rc == DIPR_ENOTFOUND || (!rc && width < t->width))
 		rc = dipr__err(DIPR_EFORK, "tree: tile %d/%llu has %u of the %u hashes the tree size needs",
 			       t->level, (unsigned long long)t->index, rc ? 0 : width, t->width);
@@ -604,9 +664,11 @@ int dipr_log_open(dipr_log **out, const char *dir)
 	}
 	if ((rc = dipr_store_tree_size(l->wstore, &tree_size)))
 		goto fail;
-	if ((rc = dipr_tree_edge_load(&l->edge, l->alg, tree_size, edge_load_tile, l->wstore)))
+	atomic_store(&l->durable_size, tree_size);
+	if ((rc = dipr_tree_edge_load(&l->edge, l->alg, tree_size, edge_load_tile, l)))
 		goto fail;
-	if ((rc = check_tree(l, tree_size, &note, &cp_size)))
+	if ((rc = check_tree(l, tree_size, &note, &cp_size)) ||
+	    (rc = dipr_verify_startup(l->wstore, dir, l->verifiers, 2))) /* every table: store/verify.h */
 		goto fail;
 	uint8_t root[DIPR_HASH_LEN];
 	dipr_tree_edge_root(&l->edge, root);
@@ -658,6 +720,8 @@ typedef struct {
 static int emit_tile(void *ctx, const dipr_tile_id *t, const uint8_t (*hashes)[DIPR_HASH_LEN])
 {
 	tile_list *tl = ctx;
+	if (t->level == 0)
+		return 0; /* recomputed from the entries (leaf_tile) */
 	if (tl->n == tl->cap) {
 		size_t cap = tl->cap ? tl->cap * 2 : 16;
 		dipr_store_tile *v = realloc(tl->v, cap * sizeof *v);
@@ -755,6 +819,158 @@ dipr_signer *const *dipr_log_signers(dipr_log *l, size_t *n)
 	return l->signers;
 }
 
+/* ---- witnesses ----
+ * The hook in the append cycle: after the checkpoint is signed and before
+ * it is stored and published, cosign_cp adds the witnesses' cosignatures
+ * (or fails with DIPR_EQUORUM).  Only a cosigned checkpoint is stored with
+ * compare-and-swap and published, so /checkpoint, receipts and the stored
+ * row always carry the quorum. */
+
+/* The consistency proof a behind witness needs, from the committed tree
+ * (the sequencer's connection; the batch is durable by now). */
+static int witness_prove(void *ctx, uint64_t old, uint64_t size, uint8_t (*proof)[DIPR_HASH_LEN], size_t *len)
+{
+	dipr_log *l = ctx;
+	dipr_hash_reader r;
+	dipr_log_reader(l, l->wstore, &r);
+	return dipr_merkle_prove_consistency(l->alg, old, size, &r, proof, len);
+}
+
+/* Replaces *cpp (refs 1, not yet shared) with the same checkpoint whose
+ * note has the cosignature lines appended. */
+static int cosign_cp(dipr_log *l, dipr_cp **cpp)
+{
+	dipr_buf out;
+	dipr_buf_init(&out, DIPR_NOTE_MAX);
+	int rc = dipr_witnesses_cosign(l->wit, (*cpp)->note, (*cpp)->len, witness_prove, l, &out);
+	if (!rc) {
+		dipr_cp *n = realloc(*cpp, sizeof *n + out.n);
+		if (!n) {
+			rc = DIPR_ENOMEM;
+		} else {
+			memcpy(n->note, out.p, out.n);
+			n->len = out.n;
+			*cpp = n;
+		}
+	}
+	dipr_buf_free(&out);
+	return rc;
+}
+
+/* Answers every pending waiter with cp (rc 0), or, with rc != 0, those
+ * whose deadline has passed (now_ms) with rc. */
+static void answer_pending(dipr_log *l, dipr_cp *cp, int rc)
+{
+	dipr_log_req **pp = &l->pending;
+	int64_t now = now_ms();
+	while (*pp) {
+		dipr_log_req *r = *pp;
+		if (rc && (int64_t)r->pending_until > now) {
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		r->next = NULL;
+		r->rc = rc;
+		if (!rc)
+			r->cp = cp_ref(cp);
+		r->done(r);
+	}
+	if (!rc)
+		l->cp_witnessed = true;
+}
+
+/* A batch whose checkpoint missed the quorum: its entries are durable, so
+ * its waiters are not failed at once but wait (up to wit_wait_ms) for a
+ * later cosigned checkpoint, which covers them as the tree only grows.
+ * Those already failed alone (r->rc, e.g. too large) are answered now. */
+static void park_waiters(dipr_log *l, dipr_log_req *batch)
+{
+	int64_t until = now_ms() + l->wit_wait_ms;
+	dipr_log_req **tail = &l->pending;
+	while (*tail)
+		tail = &(*tail)->next;
+	for (dipr_log_req *r = batch, *next; r; r = next) {
+		next = r->next;
+		r->next = NULL;
+		if (r->rc) {
+			r->done(r);
+			continue;
+		}
+		r->pending_until = (uint64_t)until;
+		*tail = r;
+		tail = &r->next;
+	}
+	l->retry_ms = 1000;
+	l->retry_at = now_ms() + l->retry_ms;
+	answer_pending(l, NULL, DIPR_EQUORUM); /* earlier ones past their time */
+}
+
+/* When idle with something unpublished (entries past the published
+ * checkpoint, waiters, or a checkpoint without the quorum, as after
+ * enabling witnesses): sign the current tree, cosign, store, publish. */
+static bool wants_publish(dipr_log *l)
+{
+	return l->wit && (l->pending || !l->cp_witnessed || l->cp->size < l->edge.size);
+}
+
+static void republish(dipr_log *l)
+{
+	uint8_t root[DIPR_HASH_LEN];
+	dipr_cp *cp = NULL, *old;
+	int rc;
+	/* Waiters are retried for every second; otherwise (entries nobody
+	 * waits for, or the start-up checkpoint) back off, so a witness that
+	 * is down for long costs a line on stderr now and then, not each
+	 * second. */
+	l->retry_ms = l->pending ? 1000 : l->retry_ms < 1000 ? 1000 : l->retry_ms * 2 > 30000 ? 30000 : l->retry_ms * 2;
+	l->retry_at = now_ms() + l->retry_ms;
+	dipr_tree_edge_root(&l->edge, root);
+	if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)) || (rc = cp_attach_edge(cp, &l->edge))) {
+		dipr_cp_release(cp);
+		stop_failed(l, rc);
+		return;
+	}
+	if ((rc = cosign_cp(l, &cp))) {
+		dipr_cp_release(cp);
+		if (rc != DIPR_EQUORUM) {
+			stop_failed(l, rc);
+			return;
+		}
+		answer_pending(l, NULL, DIPR_EQUORUM);
+		return;
+	}
+	old = l->cp;
+	/* No batch commit follows to make this row durable: make it so. */
+	if ((rc = dipr_store_checkpoint_cas(l->wstore, old->note, old->len, cp->size, cp->note, cp->len, true))) {
+		dipr_cp_release(cp);
+		stop_failed(l, rc);
+		return;
+	}
+	pthread_mutex_lock(&l->mu);
+	l->cp = cp;
+	pthread_mutex_unlock(&l->mu);
+	dipr_cp_release(old);
+	l->retry_ms = 0;
+	answer_pending(l, cp, 0);
+}
+
+int dipr_log_witnesses_take(dipr_log *l, dipr_witnesses *w, unsigned wait_ms)
+{
+	if (l->running) {
+		dipr_witnesses_free(w);
+		return dipr__err(DIPR_EINVAL, "witnesses must be set before the sequencer starts");
+	}
+	dipr_witnesses_free(l->wit);
+	l->wit = w;
+	l->wit_wait_ms = wait_ms;
+	l->cp_witnessed = !w || dipr_witnesses_count(w, l->cp->note, l->cp->len) >= dipr_witnesses_quorum(w);
+	l->retry_at = 0;
+	return 0;
+}
+
+dipr_witnesses *dipr_log_witnesses(dipr_log *l) { return l->wit; }
+
 static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 {
 	dipr_bytes *entries = NULL;
@@ -848,6 +1064,8 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 		t0 = mono_ns();
 		rc = dipr_store_append(l->wstore, first, entries, nok, tiles.v, tiles.n, ev, nev);
 		txn = false;
+		if (!rc)
+			atomic_store(&l->durable_size, first + nok);
 		atomic_fetch_add(&l->stats.commit_ns, mono_ns() - t0);
 		if (rc)
 			goto fatal;
@@ -860,6 +1078,17 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 		if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)) || (rc = cp_attach_edge(cp, &l->edge)))
 			goto fatal;
 		atomic_fetch_add(&l->stats.sign_ns, mono_ns() - t0);
+		/* -> cosign (witnesses): without the quorum nothing is
+		 * published; the entries stay durable and the waiters wait
+		 * for a later cosigned checkpoint (park_waiters). */
+		if (l->wit && (rc = cosign_cp(l, &cp))) {
+			dipr_cp_release(cp);
+			cp = NULL;
+			if (rc != DIPR_EQUORUM)
+				goto fatal;
+			park_waiters(l, batch);
+			goto out;
+		}
 		/* One fsync per batch: the entries' commit above is the durable
 		 * one.  The checkpoint row is written after it without its own
 		 * fsync; should power fail before the next commit makes it
@@ -879,6 +1108,8 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 		dipr_cp_release(old);
 		atomic_fetch_add(&l->stats.batches, 1);
 		atomic_fetch_add(&l->stats.entries, nok);
+		if (l->wit) /* earlier batches that missed the quorum are in it */
+			answer_pending(l, cp, 0);
 	}
 	/* -> answer every waiter */
 	bool borrowed = !cp;
@@ -921,8 +1152,26 @@ static void *seq_main(void *arg)
 	dipr_log *l = arg;
 	for (;;) {
 		pthread_mutex_lock(&l->mu);
-		while (!l->head && !l->stopping)
-			pthread_cond_wait(&l->cv, &l->mu);
+		while (!l->head && !l->stopping) {
+			if (l->failed || !wants_publish(l)) {
+				pthread_cond_wait(&l->cv, &l->mu);
+				continue;
+			}
+			/* Retry cosigning about once a second while idle. */
+			int64_t now = now_ms();
+			if (now >= l->retry_at) {
+				pthread_mutex_unlock(&l->mu);
+				republish(l);
+				pthread_mutex_lock(&l->mu);
+				continue;
+			}
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			int64_t wake = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (l->retry_at - now);
+			ts.tv_sec = wake / 1000;
+			ts.tv_nsec = (wake % 1000) * 1000000;
+			pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+		}
 		if (!l->head) {
 			pthread_mutex_unlock(&l->mu);
 			break;
@@ -941,6 +1190,13 @@ static void *seq_main(void *arg)
 		atomic_store(&l->stats.queue_depth, l->queued);
 		pthread_mutex_unlock(&l->mu);
 		run_batch(l, batch, n);
+	}
+	/* Stopping (or stopped after a failure): no waiter stays suspended. */
+	for (dipr_log_req *r; (r = l->pending);) {
+		l->pending = r->next;
+		r->next = NULL;
+		r->rc = l->failed ? DIPR_ESTOPPED : DIPR_EQUORUM;
+		r->done(r);
 	}
 	return NULL;
 }
@@ -1068,6 +1324,7 @@ void dipr_log_close(dipr_log *l)
 		dipr_verifier_free(l->verifiers[i]);
 	}
 	free(l->vkeys);
+	dipr_witnesses_free(l->wit);
 	dipr_cp_release(l->cp);
 	dipr_store_close(l->wstore);
 	free(l->cache);

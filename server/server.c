@@ -14,6 +14,7 @@
 #include "jcs.h"
 #include "server/server_int.h"
 #include "server/evidence.h"
+#include "log/witness.h"
 
 
 
@@ -41,23 +42,47 @@ dipr_store *srv_thread_store(dipr_server *s)
 
 
 
+/* The portal's pages may load only this server's own scripts, styles and
+ * data (no inline script); every other answer (JSON, tiles, text) is data
+ * that no browser should render or run: default-src 'none'. */
+#define PORTAL_CSP                                                                                                    \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self';"    \
+	" font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+#define DATA_CSP "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+void srv_add_security_headers(struct MHD_Response *r, bool portal)
+{
+	MHD_add_response_header(r, "Content-Security-Policy", portal ? PORTAL_CSP : DATA_CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+}
+
 enum MHD_Result srv_send_resp(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *type,
-				 const void *body, size_t n, const char *cache)
+			      const void *body, size_t n, const char *cache)
+{
+	return srv_send_resp_retry(s, c, status, type, body, n, cache, status == 503 ? 1 : 0);
+}
+
+enum MHD_Result srv_send_resp_retry(dipr_server *s, struct MHD_Connection *c, unsigned status, const char *type,
+				    const void *body, size_t n, const char *cache, unsigned retry_after)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	srv_add_security_headers(r, false);
 	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
 	if (cache)
 		MHD_add_response_header(r, "Cache-Control", cache);
 	if (status == 401)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"dipr\"");
-	if (status == 503)
-		MHD_add_response_header(r, "Retry-After", "1");
+	if (retry_after) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%u", retry_after);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	if (status / 100 < 6)
@@ -88,6 +113,63 @@ enum MHD_Result srv_send_error(dipr_server *s, struct MHD_Connection *c, unsigne
 	return srv_send_json(s, c, status, v);
 }
 
+enum MHD_Result srv_send_limited(dipr_server *s, struct MHD_Connection *c, unsigned retry_after, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_t *v = json_pack("{s:{s:s,s:s,s:i}}", "error", "code", "rate_limited", "message", msg, "retry_after",
+			      (int)retry_after);
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	json_decref(v);
+	if (!text)
+		return MHD_NO;
+	atomic_fetch_add(&s->rate_limited, 1);
+	enum MHD_Result r =
+		srv_send_resp_retry(s, c, 429, "application/json", text, strlen(text), "no-store", retry_after);
+	free(text);
+	return r;
+}
+
+/* ---- client address and rate limits ---- */
+
+void srv_client_ip(dipr_server *s, struct MHD_Connection *c, char *out, size_t cap)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	out[0] = 0;
+	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
+		return;
+	const struct in_addr *peer = &((const struct sockaddr_in *)ci->client_addr)->sin_addr;
+	inet_ntop(AF_INET, peer, out, (socklen_t)cap);
+	/* X-Forwarded-For is anyone's claim; only the proxy we were told to
+	 * trust gets to name the client, and only the element it appended. */
+	if (s->trust_proxy && peer->s_addr == s->proxy.s_addr) {
+		const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+		char real[INET6_ADDRSTRLEN];
+		if (xff && dipr__forwarded_for(xff, real, sizeof real) == 0)
+			snprintf(out, cap, "%s", real);
+	}
+}
+
+int srv_rate_write(dipr_server *s, struct MHD_Connection *c, int64_t account, const char *ip, enum MHD_Result *ret)
+{
+	char key[80];
+	unsigned wait = 0;
+	if (!s->rl_write)
+		return 0;
+	if (account > 0)
+		snprintf(key, sizeof key, "a:%lld", (long long)account);
+	else
+		snprintf(key, sizeof key, "ip:%s", ip);
+	if (dipr__rl_take(s->rl_write, key, strlen(key), dipr__rl_now(), &wait) == 0)
+		return 0;
+	*ret = srv_send_limited(s, c, wait, "%s: more than %g writes per second; retry after %u s (dipr serve --rate)",
+				account > 0 ? "this account" : "this address", s->opts_rate, wait);
+	return -1;
+}
+
 /* ---- authentication ---- */
 
 /* 0 and *a filled when the request carries a valid bearer token; otherwise
@@ -95,10 +177,11 @@ enum MHD_Result srv_send_error(dipr_server *s, struct MHD_Connection *c, unsigne
 int srv_authenticate(dipr_server *s, struct MHD_Connection *c, const char *role, dipr_account *a,
 			enum MHD_Result *ret)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	if (!h || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) == 0 || strlen(h + 7) > 256) {
-		*ret = srv_send_error(s, c, 401, "unauthenticated",
-				  "Authorization: expected \"Bearer <token>\" (create one with dipr token create)");
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"), *tok;
+	size_t tlen;
+	if (dipr__bearer_parse(h, &tok, &tlen)) {
+		*ret = srv_send_error(s, c, 401, "unauthenticated", "%s (create a token with dipr token create)",
+				      dipr_errdetail());
 		return -1;
 	}
 	uint8_t hash[DIPR_HASH_LEN];
@@ -107,7 +190,9 @@ int srv_authenticate(dipr_server *s, struct MHD_Connection *c, const char *role,
 		*ret = srv_send_error(s, c, 503, "unavailable", "database unavailable");
 		return -1;
 	}
-	dipr_hash(DIPR_HASH_SHA256, h + 7, strlen(h + 7), hash);
+	/* Tokens are stored as SHA-256: the lookup compares hashes, so its
+	 * timing says nothing about the token's bytes. */
+	dipr_hash(DIPR_HASH_SHA256, tok, tlen, hash);
 	int rc = dipr_store_token_lookup(st, hash, a);
 	if (rc == DIPR_ENOTFOUND) {
 		*ret = srv_send_error(s, c, 401, "unauthenticated", "Authorization: unknown or revoked token");
@@ -185,6 +270,18 @@ static enum MHD_Result evidence_answer(dipr_server *s, struct MHD_Connection *c,
 	rq->state = RQ_ANSWERED;
 	if (rq->lr.rc == DIPR_ERANGE)
 		return srv_send_error(s, c, 413, "too_large", "entry: larger than %d bytes", DIPR_ENTRY_MAX);
+	if (rq->lr.rc == DIPR_EQUORUM) {
+		/* Durable, but no checkpoint covering it got the witnesses'
+		 * quorum in time: no receipt rather than one without them. */
+		char why[1200] = "";
+		if (dipr_log_witnesses(s->log))
+			dipr_witnesses_ok(dipr_log_witnesses(s->log), why, sizeof why);
+		return srv_send_error(s, c, 503, "witness_quorum",
+				      "entry %llu is logged durably, but no receipt: %s (its receipt will be at "
+				      "/api/v1/evidence/%llu once a checkpoint gets the quorum)",
+				      (unsigned long long)rq->lr.index, why[0] ? why : "witness quorum not met",
+				      (unsigned long long)rq->lr.index);
+	}
 	if (rq->lr.rc)
 		return srv_send_error(s, c, 503, "unavailable", "not logged: %s", dipr_strerror(rq->lr.rc));
 	dipr_store *st = srv_thread_store(s);
@@ -209,13 +306,15 @@ static enum MHD_Result evidence_answer(dipr_server *s, struct MHD_Connection *c,
 static int query_u64(struct MHD_Connection *c, const char *name, bool required, uint64_t *out, char *msg, size_t cap)
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-	if (!v) {
+	int rc = dipr__query_u64(v, DIPR_MERKLE_MAX_SIZE, out);
+	if (rc == 1) {
 		if (required)
 			snprintf(msg, cap, "query parameter %s: missing (expected a decimal number)", name);
 		return required ? -1 : 1;
 	}
-	if (dipr_parse_u64(v, strlen(v), DIPR_MERKLE_MAX_SIZE, out)) {
-		snprintf(msg, cap, "query parameter %s: expected a decimal number without sign or leading zeros", name);
+	if (rc) {
+		snprintf(msg, cap, "query parameter %s: expected a decimal number 0..2^63-1 without sign or leading zeros",
+			 name);
 		return -1;
 	}
 	return 0;
@@ -340,7 +439,7 @@ static enum MHD_Result get_evidence(dipr_server *s, struct MHD_Connection *c, co
 	dipr_store *st = srv_thread_store(s);
 	dipr_buf e, rec;
 	enum MHD_Result r;
-	if (dipr_parse_u64(idx, strlen(idx), DIPR_MERKLE_MAX_SIZE, &index)) {
+	if (dipr_parse_u64(idx, strnlen(idx, 21), DIPR_MERKLE_MAX_SIZE, &index)) {
 		dipr_cp_release(cp);
 		return srv_send_error(s, c, 400, "bad_request", "evidence index: expected a decimal number");
 	}
@@ -390,28 +489,43 @@ static enum MHD_Result get_metrics(dipr_server *s, struct MHD_Connection *c)
 		      "# TYPE dipr_log_sign_seconds_total counter\ndipr_log_sign_seconds_total %.6f\n"
 		      "# TYPE dipr_log_queue_depth gauge\ndipr_log_queue_depth %llu\n"
 		      "# TYPE dipr_log_rejected_full_total counter\ndipr_log_rejected_full_total %llu\n"
-		      "# TYPE dipr_log_write_failures_total counter\ndipr_log_write_failures_total %llu\n",
+		      "# TYPE dipr_log_write_failures_total counter\ndipr_log_write_failures_total %llu\n"
+		      "# HELP dipr_http_rate_limited_total Requests answered 429 (write and login limits).\n"
+		      "# TYPE dipr_http_rate_limited_total counter\ndipr_http_rate_limited_total %llu\n",
 		      (unsigned long long)cp->size, dipr_log_healthy(s->log) ? 1 : 0,
 		      (unsigned long long)atomic_load(&st->entries), (unsigned long long)atomic_load(&st->batches),
 		      atomic_load(&st->commit_ns) / 1e9, atomic_load(&st->sign_ns) / 1e9,
 		      (unsigned long long)atomic_load(&st->queue_depth), (unsigned long long)atomic_load(&st->rejected_full),
-		      (unsigned long long)atomic_load(&st->failures));
+		      (unsigned long long)atomic_load(&st->failures), (unsigned long long)atomic_load(&s->rate_limited));
 	dipr_buf_adds(&b, "# TYPE dipr_http_responses_total counter\n");
 	for (int i = 1; i < 6; i++)
 		dipr_buf_addf(&b, "dipr_http_responses_total{class=\"%dxx\"} %llu\n", i,
 			      (unsigned long long)atomic_load(&s->status_count[i]));
+	if (dipr_log_witnesses(s->log))
+		dipr_witnesses_metrics(dipr_log_witnesses(s->log), &b);
 	dipr_cp_release(cp);
 	enum MHD_Result r = srv_send_resp(s, c, 200, "text/plain; version=0.0.4", b.p, b.n, "no-store");
 	dipr_buf_free(&b);
 	return r;
 }
 
+static enum MHD_Result query_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	size_t *n = cls;
+	*n += strlen(key) + 2 + (value ? strlen(value) : 0);
+	return MHD_YES;
+}
+
 static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const char *url, const char *method,
 			     request *rq)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, post = strcmp(method, "POST") == 0;
-	if (strlen(url) > 1024)
-		return srv_send_error(s, c, 414, "uri_too_long", "path longer than 1024 bytes");
+	size_t qlen = 0;
+	if (strlen(url) > DIPR_PATH_MAX)
+		return srv_send_error(s, c, 414, "uri_too_long", "path: longer than %d bytes", DIPR_PATH_MAX);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_len, &qlen);
+	if (qlen > DIPR_QUERY_MAX)
+		return srv_send_error(s, c, 414, "uri_too_long", "query string: longer than %d bytes", DIPR_QUERY_MAX);
 	if (s->reg) {
 		bool handled = false;
 		enum MHD_Result r = dipr__api_route(s, c, url, method, rq, &handled);
@@ -450,6 +564,14 @@ static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const cha
 		dipr_cp *cp = dipr_log_checkpoint(s->log);
 		bool ok = dipr_log_healthy(s->log);
 		json_t *v = json_pack("{s:s,s:I}", "status", ok ? "ok" : "unhealthy", "tree_size", (json_int_t)cp->size);
+		dipr_witnesses *w = dipr_log_witnesses(s->log);
+		if (w) { /* no quorum: no checkpoint can be published */
+			if (ok && !dipr_witnesses_ok(w, NULL, 0)) {
+				ok = false;
+				json_object_set_new(v, "status", json_string("witness_quorum_not_met"));
+			}
+			json_object_set_new(v, "witnesses", dipr_witnesses_status(w));
+		}
 		dipr_cp_release(cp);
 		return srv_send_json(s, c, ok ? 200 : 503, v);
 	}
@@ -495,7 +617,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 				return ret;
 			}
 			rq->authed = true;
-			if (cl && (dipr_parse_u64(cl, strlen(cl), UINT64_MAX, &len) || len > DIPR_BODY_MAX)) {
+			/* Before the body: a limited client's upload is never read. */
+			if (srv_rate_write(s, c, rq->account.id, "", &ret)) {
+				rq->state = RQ_ANSWERED;
+				return ret;
+			}
+			if (cl && (dipr__content_length(cl, &len) || len > DIPR_BODY_MAX)) {
 				rq->state = RQ_ANSWERED;
 				return srv_send_error(s, c, 413, "too_large", "body: larger than %d bytes", DIPR_BODY_MAX);
 			}
@@ -535,8 +662,28 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	*con_cls = NULL;
 }
 
-int dipr_server_start(dipr_server **out, dipr_log *log, dipr_registry *reg, const char *listen, unsigned threads)
+static void srv_free(dipr_server *s)
 {
+	dipr__rl_free(s->rl_write);
+	dipr__rl_free(s->rl_login_name);
+	dipr__rl_free(s->rl_login_ip);
+	free(s);
+}
+
+int dipr_server_start(dipr_server **out, dipr_log *log, dipr_registry *reg, const char *listen,
+		      const dipr_server_opts *opts)
+{
+	static const dipr_server_opts defaults = {0};
+	if (!opts)
+		opts = &defaults;
+	unsigned threads = opts->threads ? opts->threads : 2;
+	unsigned max_conns = opts->max_conns ? opts->max_conns : DIPR_CONNS_MAX;
+	unsigned per_ip = opts->max_conns_per_ip ? opts->max_conns_per_ip : opts->trust_proxy ? 0 : DIPR_CONNS_PER_IP;
+	struct in_addr proxy;
+	if (opts->trust_proxy && inet_pton(AF_INET, opts->trust_proxy, &proxy) != 1)
+		return dipr__err(DIPR_EINVAL, "--trust-proxy \"%s\": expected the proxy's IPv4 address", opts->trust_proxy);
+	if (!(opts->rate >= 0) || opts->rate > 1e9)
+		return dipr__err(DIPR_EINVAL, "--rate: expected 0 (unlimited) or writes per second");
 	struct sockaddr_in sa;
 	char host[64];
 	const char *colon = strrchr(listen, ':');
@@ -556,16 +703,34 @@ int dipr_server_start(dipr_server **out, dipr_log *log, dipr_registry *reg, cons
 		return DIPR_ENOMEM;
 	s->log = log;
 	s->reg = reg;
+	s->trust_proxy = opts->trust_proxy != NULL;
+	if (s->trust_proxy)
+		s->proxy = proxy;
+	s->opts_rate = opts->rate;
+	/* 16384 keys each: ~400 KB, whatever the number of accounts or
+	 * addresses (ratelimit.h evicts). */
+	int rc = 0;
+	if (opts->rate > 0)
+		rc = dipr__rl_new(&s->rl_write, opts->rate, opts->rate * 2 < 1 ? 1 : opts->rate * 2, 16384);
+	if (!rc)
+		rc = dipr__rl_new(&s->rl_login_name, DIPR_LOGIN_PER_NAME / 60.0, DIPR_LOGIN_PER_NAME, 16384);
+	if (!rc)
+		rc = dipr__rl_new(&s->rl_login_ip, DIPR_LOGIN_PER_IP / 60.0, DIPR_LOGIN_PER_IP, 16384);
+	if (rc) {
+		srv_free(s);
+		return rc;
+	}
 	snprintf(s->dbpath, sizeof s->dbpath, "%s/dipr.db", dipr_log_dir(log));
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 					MHD_USE_ERROR_LOG,
 				0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 2, MHD_OPTION_CONNECTION_LIMIT, 4096,
+				MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 				MHD_OPTION_END);
 	if (!s->d) {
-		free(s);
+		srv_free(s);
 		return dipr__err(DIPR_EIO, "cannot listen on %s (address in use?)", listen);
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -581,5 +746,5 @@ void dipr_server_stop(dipr_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->d);
-	free(s);
+	srv_free(s);
 }

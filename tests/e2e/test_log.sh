@@ -137,6 +137,13 @@ expect_http 200 "" "POST with meta" -X POST -H "$A" -d '{"digests":{"sm3":"'$wan
 sed -n 's/^extra //p' "$T/body" | base64 -d >"$T/entry.json"
 grep -q '"meta_hash":"[0-9a-f]\{64\}"' "$T/entry.json" && ! grep -q '交通' "$T/entry.json" && ok || bad "meta is hashed, not logged: $(cat "$T/entry.json")"
 
+# enough entries for a stored tile (level 0 is recomputed from the entries,
+# so the first stored tile is at level 1, over 256 entries)
+mkdir -p "$T/many"
+i=0; while [ $i -lt 260 ]; do echo "file $i" > "$T/many/$((i % 3))-$i.txt"; i=$((i + 1)); done
+for g in 0 1 2; do # at most 128 files per attest
+	expect_status 0 "attest files $g-*" "$DIPR" attest "$T"/many/$g-*.txt --server "$URL" --token "$TOK"
+done
 # audit, from the database and from the server's tiles
 expect_status 0 "audit --server" "$DIPR" audit --server "$URL" --vkey "$T/vkeys"
 stop_server
@@ -146,12 +153,16 @@ expect_status 0 "audit --dir" "$DIPR" audit --dir "$D"
 cp "$D/dipr.db" "$T/backup.db"
 sqlite3 "$D/dipr.db" "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"v\":1', '\"v\":2') AS BLOB) WHERE idx = 1"
 expect_status 1 "audit detects a changed entry" "$DIPR" audit --dir "$D"
-grep -q "tile 0/0" "$T/err" && ok || bad "audit names the tile: $(cat "$T/err")"
+grep -q "tile 1/0 hash 0 differs" "$T/err" && ok || bad "audit names the tile: $(cat "$T/err")"
+cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
+# the start-up check recomputes the newest entries' tile (older ones: audit)
+sqlite3 "$D/dipr.db" "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"v\":1', '\"v\":2') AS BLOB) WHERE idx = (SELECT max(idx) FROM entry)"
+expect_status 1 "audit detects a changed newest entry" "$DIPR" audit --dir "$D"
 expect_status 2 "serve refuses a tampered tree" "$DIPR" serve --dir "$D" --listen 127.0.0.1:0
 grep -q "refusing" "$T/err" && ok || bad "serve says why it refuses: $(cat "$T/err")"
 cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
 # tamper: the tile
-sqlite3 "$D/dipr.db" "UPDATE tile SET data = zeroblob(length(data)) WHERE level = 0 AND idx = 0"
+sqlite3 "$D/dipr.db" "UPDATE tile SET data = zeroblob(length(data)) WHERE level = 1 AND idx = 0"
 expect_status 1 "audit detects a changed tile" "$DIPR" audit --dir "$D"
 expect_status 2 "serve refuses a changed tile" "$DIPR" serve --dir "$D" --listen 127.0.0.1:0
 cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
