@@ -2,6 +2,13 @@
 # loopback port, driven by the real dipr command and curl.
 PASS=0
 FAIL=0
+# Under make sanitize: what cairo and fontconfig keep (the server renders
+# certificate PDFs too) is theirs, not ours; see the file.
+case "${LSAN_OPTIONS:-}" in
+*render/lsan.supp*) ;;
+*) LSAN_OPTIONS="suppressions=$PWD/tests/e2e/fixtures/render/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+	export LSAN_OPTIONS ;;
+esac
 FAILED=""
 ok() { PASS=$((PASS + 1)); }
 bad() { FAIL=$((FAIL + 1)); FAILED="$FAILED
@@ -48,6 +55,8 @@ stop_server() {
 	# Under make sanitize the server reports leaks and errors at exit.
 	if grep -q "Sanitizer\|runtime error" "$T/serve.err" 2>/dev/null; then
 		bad "server sanitizer report: $(grep -m1 "Sanitizer\|runtime error" "$T/serve.err")"
+		# SAN_KEEP=FILE keeps the whole report
+		[ -z "${SAN_KEEP:-}" ] || cat "$T/serve.err" >>"$SAN_KEEP"
 		: >"$T/serve.err"
 	fi
 }
