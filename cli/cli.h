@@ -20,6 +20,13 @@ typedef struct {
 
 extern const char *cli_cmd;
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A key option's argument: the key itself, or a file of keys, one a line
+ * (blank lines skipped, trailing CR and spaces trimmed).  A vkey always
+ * holds a '+', so an argument with one is the key even if a file has that
+ * name.  Calls fn(ctx, key, length) for each key and stops at the first
+ * nonzero return, which it returns; an unreadable file prints
+ * "OPT ARG: why" and returns 2.  (cli/client.c) */
+int cli_key_lines(const char *opt, const char *arg, int (*fn)(void *ctx, const char *key, size_t n), void *ctx);
 int cli_parse(int argc, char **argv, cli_opt *opts, const char **pos, int *npos, int maxpos);
 int cli_parse_algs(const char *s, dipr_hash_alg *algs, int *n);
 

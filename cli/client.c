@@ -235,40 +235,49 @@ static void keyring_free(keyring *k)
 }
 
 /* A --vkey is a vkey or a file of vkeys, one per line. */
-static int keyring_add(keyring *k, const char *arg)
+int cli_key_lines(const char *opt, const char *arg, int (*fn)(void *ctx, const char *key, size_t n), void *ctx)
 {
 	dipr_buf b;
-	dipr_buf_init(&b, 65536);
 	struct stat st;
 	const char *text = arg;
 	size_t len = strlen(arg);
-	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
+	int rc = 0;
+	dipr_buf_init(&b, 65536);
+	if (!strchr(arg, '+') && stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
 		if (dipr_read_file(arg, 65536, &b)) {
 			dipr_buf_free(&b);
-			return cli_fail(2, "--vkey %s: %s", arg, dipr_errdetail());
+			return cli_fail(2, "%s %s: %s", opt, arg, dipr_errdetail());
 		}
 		text = (const char *)b.p;
 		len = b.n;
 	}
-	int rc = 0;
 	for (size_t i = 0; i < len && !rc;) {
 		const char *nl = memchr(text + i, '\n', len - i);
-		size_t l = nl ? (size_t)(nl - (text + i)) : len - i;
-		size_t l2 = l;
+		size_t l = nl ? (size_t)(nl - (text + i)) : len - i, l2 = l;
 		while (l2 && (text[i + l2 - 1] == '\r' || text[i + l2 - 1] == ' '))
 			l2--;
-		if (l2) {
-			if (k->n >= CLI_MULTI_MAX)
-				rc = cli_fail(2, "--vkey: too many keys");
-			else if (dipr_verifier_from_vkey(&k->v[k->n], text + i, l2))
-				rc = cli_fail(2, "--vkey \"%.*s\": %s", (int)(l2 > 80 ? 80 : l2), text + i, dipr_errdetail());
-			else
-				k->n++;
-		}
+		if (l2)
+			rc = fn(ctx, text + i, l2);
 		i += l + 1;
 	}
 	dipr_buf_free(&b);
 	return rc;
+}
+
+static int keyring_one(void *ctx, const char *key, size_t n)
+{
+	keyring *k = ctx;
+	if (k->n >= CLI_MULTI_MAX)
+		return cli_fail(2, "--vkey: too many keys");
+	if (dipr_verifier_from_vkey(&k->v[k->n], key, n))
+		return cli_fail(2, "--vkey \"%.*s\": %s", (int)(n > 80 ? 80 : n), key, dipr_errdetail());
+	k->n++;
+	return 0;
+}
+
+static int keyring_add(keyring *k, const char *arg)
+{
+	return cli_key_lines("--vkey", arg, keyring_one, k);
 }
 
 static int fetch(const char *server, const char *path, dipr_buf *out, size_t max)
@@ -1127,42 +1136,24 @@ done:
 
 /* ---- witness policies (C2SP tlog-cosignature) ---- */
 
+static int wpolicy_one(void *ctx, const char *key, size_t n)
+{
+	wpolicy *w = ctx;
+	if (w->n >= CLI_MULTI_MAX)
+		return cli_fail(2, "--witness-vkey: too many keys");
+	if (dipr_cosig_verifier_from_vkey(&w->v[w->n], key, n))
+		return cli_fail(2, "--witness-vkey \"%.*s\": %s", (int)(n > 80 ? 80 : n), key, dipr_errdetail());
+	w->n++;
+	return 0;
+}
+
 /* --witness-vkey: a witness vkey (type 0x04) or a file of them, one a
  * line; --witness-quorum K (default: every witness given). */
 static int wpolicy_init(wpolicy *w, const char *const *args, int n, const char *quorum)
 {
 	memset(w, 0, sizeof *w);
 	for (int i = 0; i < n; i++) {
-		dipr_buf b;
-		struct stat st;
-		const char *text = args[i];
-		size_t len = strlen(args[i]);
-		int rc = 0;
-		dipr_buf_init(&b, 65536);
-		if (!strchr(args[i], '+') && stat(args[i], &st) == 0 && S_ISREG(st.st_mode)) {
-			if (dipr_read_file(args[i], 65536, &b)) {
-				dipr_buf_free(&b);
-				wpolicy_free(w);
-				return cli_fail(2, "--witness-vkey %s: %s", args[i], dipr_errdetail());
-			}
-			text = (const char *)b.p;
-			len = b.n;
-		}
-		for (size_t o = 0; o < len && !rc;) {
-			const char *nl = memchr(text + o, '\n', len - o);
-			size_t l = nl ? (size_t)(nl - (text + o)) : len - o, l2 = l;
-			while (l2 && (text[o + l2 - 1] == '\r' || text[o + l2 - 1] == ' '))
-				l2--;
-			if (l2 && w->n >= CLI_MULTI_MAX)
-				rc = cli_fail(2, "--witness-vkey: too many keys");
-			else if (l2 && dipr_cosig_verifier_from_vkey(&w->v[w->n], text + o, l2))
-				rc = cli_fail(2, "--witness-vkey \"%.*s\": %s", (int)(l2 > 80 ? 80 : l2), text + o,
-					      dipr_errdetail());
-			else if (l2)
-				w->n++;
-			o += l + 1;
-		}
-		dipr_buf_free(&b);
+		int rc = cli_key_lines("--witness-vkey", args[i], wpolicy_one, w);
 		if (rc) {
 			wpolicy_free(w);
 			return rc;

@@ -88,40 +88,27 @@ static void date_zh(const char *iso, char *out, size_t cap)
 	snprintf(out, cap, "%.4s年%d月%d日 (%s)", iso, atoi(iso + 5), atoi(iso + 8), iso);
 }
 
+typedef struct {
+	dipr_verifier **vs;
+	size_t *nv;
+} vkeys_ctx;
+
+static int vkeys_one(void *ctx, const char *key, size_t n)
+{
+	vkeys_ctx *c = ctx;
+	if (*c->nv >= CLI_MULTI_MAX)
+		return cli_fail(2, "--vkey: too many keys");
+	if (dipr_verifier_from_vkey(&c->vs[*c->nv], key, n))
+		return cli_fail(2, "--vkey \"%.*s\": %s", (int)(n > 80 ? 80 : n), key, dipr_errdetail());
+	(*c->nv)++;
+	return 0;
+}
+
 /* A vkey or a file of vkeys, one a line (as dipr verify's --vkey). */
 static int vkeys_add(dipr_verifier **vs, size_t *nv, const char *arg)
 {
-	dipr_buf b;
-	struct stat st;
-	const char *text = arg;
-	size_t len = strlen(arg);
-	int rc = 0;
-	dipr_buf_init(&b, 65536);
-	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (dipr_read_file(arg, 65536, &b)) {
-			dipr_buf_free(&b);
-			return cli_fail(2, "--vkey %s: %s", arg, dipr_errdetail());
-		}
-		text = (const char *)b.p;
-		len = b.n;
-	}
-	for (size_t i = 0; i < len && !rc;) {
-		const char *nl = memchr(text + i, '\n', len - i);
-		size_t l = nl ? (size_t)(nl - (text + i)) : len - i, l2 = l;
-		while (l2 && (text[i + l2 - 1] == '\r' || text[i + l2 - 1] == ' '))
-			l2--;
-		if (l2) {
-			if (*nv >= CLI_MULTI_MAX)
-				rc = cli_fail(2, "--vkey: too many keys");
-			else if (dipr_verifier_from_vkey(&vs[*nv], text + i, l2))
-				rc = cli_fail(2, "--vkey \"%.*s\": %s", (int)(l2 > 80 ? 80 : l2), text + i, dipr_errdetail());
-			else
-				(*nv)++;
-		}
-		i += l + 1;
-	}
-	dipr_buf_free(&b);
-	return rc;
+	vkeys_ctx c = {vs, nv};
+	return cli_key_lines("--vkey", arg, vkeys_one, &c);
 }
 
 /* Fills v from c.  name is the file (for messages).  Prints the error. */

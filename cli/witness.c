@@ -444,63 +444,54 @@ done:
 	return rc;
 }
 
+typedef struct {
+	witness *w;
+	dipr_hash_alg alg;
+	const char *opt;
+} log_keys_ctx;
+
+static int add_log_key(void *ctx, const char *key, size_t n)
+{
+	log_keys_ctx *c = ctx;
+	witness *w = c->w;
+	const char *opt = c->opt;
+	dipr_verifier *v = NULL;
+	int rc = 0;
+	if (dipr_verifier_from_vkey(&v, key, n))
+		return cli_fail(2, "%s \"%.*s\": %s (the log's vkeys: dipr keys --dir D, or /log.json)", opt,
+				(int)(n > 80 ? 80 : n), key, dipr_errdetail());
+	/* tlog-witness: a log is identified by its origin, which is its
+	 * keys' name. */
+	size_t k = 0;
+	while (k < w->nlogs && strcmp(w->logs[k].origin, dipr_verifier_name(v)) != 0)
+		k++;
+	if (k == w->nlogs) {
+		if (k == MAX_LOGS) {
+			dipr_verifier_free(v);
+			return cli_fail(2, "%s: at most %d logs", opt, MAX_LOGS);
+		}
+		snprintf(w->logs[k].origin, sizeof w->logs[k].origin, "%s", dipr_verifier_name(v));
+		w->logs[k].alg = c->alg;
+		w->nlogs++;
+	}
+	wlog *lg = &w->logs[k];
+	if (lg->alg != c->alg)
+		rc = cli_fail(2, "%s: log %s given with both --log and --log-sm3", opt, lg->origin);
+	else if (lg->nkeys == MAX_KEYS)
+		rc = cli_fail(2, "%s: at most %d keys per log", opt, MAX_KEYS);
+	if (rc) {
+		dipr_verifier_free(v);
+		return rc;
+	}
+	lg->keys[lg->nkeys++] = v;
+	return 0;
+}
+
 /* Adds the vkey arg (or a file of vkeys) to the logs, grouped by name. */
 static int add_log_keys(witness *w, const char *arg, dipr_hash_alg alg, const char *opt)
 {
-	dipr_buf b;
-	struct stat st;
-	const char *text = arg;
-	size_t len = strlen(arg);
-	int rc = 0;
-	dipr_buf_init(&b, 65536);
-	if (!strchr(arg, '+') && stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (dipr_read_file(arg, 65536, &b)) {
-			dipr_buf_free(&b);
-			return cli_fail(2, "%s %s: %s", opt, arg, dipr_errdetail());
-		}
-		text = (const char *)b.p;
-		len = b.n;
-	}
-	for (size_t i = 0; i < len && !rc;) {
-		const char *nl = memchr(text + i, '\n', len - i);
-		size_t l = nl ? (size_t)(nl - (text + i)) : len - i, l2 = l;
-		while (l2 && (text[i + l2 - 1] == '\r' || text[i + l2 - 1] == ' '))
-			l2--;
-		dipr_verifier *v = NULL;
-		if (l2 && dipr_verifier_from_vkey(&v, text + i, l2)) {
-			rc = cli_fail(2, "%s \"%.*s\": %s (the log's vkeys: dipr keys --dir D, or /log.json)", opt,
-				      (int)(l2 > 80 ? 80 : l2), text + i, dipr_errdetail());
-		} else if (v) {
-			/* tlog-witness: a log is identified by its origin, which is
-			 * its keys' name. */
-			size_t k = 0;
-			while (k < w->nlogs && strcmp(w->logs[k].origin, dipr_verifier_name(v)) != 0)
-				k++;
-			if (k == w->nlogs) {
-				if (k == MAX_LOGS) {
-					dipr_verifier_free(v);
-					rc = cli_fail(2, "%s: at most %d logs", opt, MAX_LOGS);
-					break;
-				}
-				snprintf(w->logs[k].origin, sizeof w->logs[k].origin, "%s", dipr_verifier_name(v));
-				w->logs[k].alg = alg;
-				w->nlogs++;
-			}
-			wlog *lg = &w->logs[k];
-			if (lg->alg != alg)
-				rc = cli_fail(2, "%s: log %s given with both --log and --log-sm3", opt, lg->origin);
-			else if (lg->nkeys == MAX_KEYS)
-				rc = cli_fail(2, "%s: at most %d keys per log", opt, MAX_KEYS);
-			if (rc) {
-				dipr_verifier_free(v);
-				break;
-			}
-			lg->keys[lg->nkeys++] = v;
-		}
-		i += l + 1;
-	}
-	dipr_buf_free(&b);
-	return rc;
+	log_keys_ctx c = {w, alg, opt};
+	return cli_key_lines(opt, arg, add_log_key, &c);
 }
 
 static int witness_serve(int argc, char **argv)

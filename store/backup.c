@@ -38,12 +38,7 @@ static int fsync_parent(const char *path)
 		snprintf(dir, sizeof dir, ".");
 	else
 		snprintf(dir, sizeof dir, "%.*s", sl == path ? 1 : (int)(sl - path), path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return dipr__err(DIPR_EIO, "%s: %s", dir, strerror(errno));
-	int rc = fsync(fd) ? dipr__err(DIPR_EIO, "%s: fsync: %s", dir, strerror(errno)) : 0;
-	close(fd);
-	return rc;
+	return dipr__fsync_dir(dir);
 }
 
 static int fsync_path(const char *path)

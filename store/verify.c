@@ -375,7 +375,7 @@ static int key_read(const char *dir, uint8_t key[SEAL_KEY_LEN])
 	return key_read_file(path, key);
 }
 
-static int fsync_dir(const char *dir)
+int dipr__fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -626,7 +626,7 @@ int dipr_seal_install(dipr_store *s, const char *dir, bool *installed)
 		OPENSSL_cleanse(key, sizeof key);
 		if (rename(tmp, path) != 0)
 			return dipr__err(DIPR_EIO, "%s: %s", path, strerror(errno));
-		return fsync_dir(kdir);
+		return dipr__fsync_dir(kdir);
 	}
 	/* A password/session table made lazily later would have rows and no
 	 * triggers; have the accounts code make them now (its statements
@@ -673,7 +673,7 @@ int dipr_seal_install(dipr_store *s, const char *dir, bool *installed)
 		rc = dipr__err(DIPR_EIO, "%s: %s", path, strerror(errno));
 		goto done;
 	}
-	if ((rc = fsync_dir(kdir)))
+	if ((rc = dipr__fsync_dir(kdir)))
 		goto done;
 	if (installed)
 		*installed = true;

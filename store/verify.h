@@ -114,4 +114,8 @@ int dipr_store_snapshot_method(const char *dbpath, const char *out, int vacuum, 
 /* Copies the file from to to (temp name, fsync, 0600, rename, fsync dir). */
 int dipr_copy_file_durable(const char *from, const char *to);
 
+/* fsync of a directory (after a rename or create in it), for the
+ * store's files: 0 or DIPR_EIO naming the directory. */
+int dipr__fsync_dir(const char *dir);
+
 #endif
