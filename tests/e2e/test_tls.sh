@@ -89,6 +89,9 @@ start_nginx() {
 tries=0
 while :; do
 	HPORT=$(port); SPORT=$(port); DPORT=$(port)
+	# a port taken by someone else fails this try only: its [emerg] line
+	# must not count against the run that succeeds (checked at the end)
+	[ ! -f "$N/error.log" ] || mv "$N/error.log" "$N/error.log.try$tries"
 	if start_dipr --trust-proxy 127.0.0.1 && start_nginx; then break; fi
 	stop_nginx; stop_server
 	tries=$((tries + 1))
