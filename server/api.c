@@ -181,7 +181,22 @@ enum MHD_Result dipr__api_answer(dipr_server *s, struct MHD_Connection *c, reque
 {
 	dipr_reg_op *op = rq->op;
 	rq->state = RQ_ANSWERED;
-	if (op->rc)
+	if (op->rc == DIPR_EQUORUM && op->answer && op->status >= 200 && op->status < 300) {
+		/* The job's writes and entries are committed; only the
+		 * witnesses' cosignatures of a checkpoint covering them are
+		 * missing (log/log.c).  Saying "not done" would invite a
+		 * repeat, which is not idempotent (a second application, a
+		 * second objection): say what was done, and that it is not
+		 * witnessed yet. */
+		json_t *e = json_pack("{s:{s:s,s:s},s:o}", "error", "code", "witness_quorum", "message",
+				      "done and durable, but no checkpoint covering it has the witnesses' quorum yet: "
+				      "do not repeat it; its log entries appear once one has",
+				      "result", op->answer);
+		op->answer = NULL;
+		return e ? srv_send_json(s, c, 503, e) : srv_send_error(s, c, 500, "internal", "out of memory");
+	}
+	/* A refusal wrote nothing the quorum would cover: it is the answer. */
+	if (op->rc && !(op->rc == DIPR_EQUORUM && op->answer && op->status >= 400))
 		return srv_send_error(s, c, 503, "unavailable", "not done: %s", dipr_strerror(op->rc));
 	json_t *a = op->answer;
 	op->answer = NULL;

@@ -10,6 +10,7 @@
 # ALARM on a fork and on a stale log.
 SUITE=witness
 . tests/e2e/lib.sh
+. tests/e2e/reglib.sh
 T=$(mktemp -d /tmp/dipr-e2e.XXXXXX)
 W1PID=""; W2PID=""; MPID=""
 cleanup() {
@@ -185,6 +186,18 @@ code=$(curl -s -o "$T/h" -w '%{http_code}' "$URL/healthz")
 [ "$code" = 503 ] && [ "$(jq -r .status "$T/h")" = witness_quorum_not_met ] && ok || bad "/healthz 503 without the quorum: $code $(cat "$T/h")"
 curl -s "$URL/metrics" | grep -q '^dipr_witness_quorum_met 0$' && ok || bad "/metrics: quorum_met 0"
 grep -q "witness quorum not met for checkpoint" "$T/serve.err" && ok || bad "the log says so on stderr"
+# a registry step in the outage: done and durable, and said so (a repeat
+# would not be idempotent); the draft itself writes no log entry
+make_doc "$T/a.tlog-proof" >"$T/doc.json"
+api_file POST /applications "$TOK" "$T/doc.json"
+want 201 "" "a draft during the outage (no log entry)"
+APP=$(field .id)
+api POST "/applications/$APP/submit" "$TOK"
+want 503 witness_quorum "submit during the outage: 503 witness_quorum"
+is "$(field .result.state)" submitted "the 503 carries what was done"
+field .error.message | grep -q "done and durable.*do not repeat" && ok || bad "the 503 says it is done: $(cat "$T/body")"
+api GET "/applications/$APP" "$TOK"
+is "$(field .state)" submitted "the application is submitted (durable)"
 start_witness 2 || bad "witness 2 comes back"
 code=$(attest_json back1)
 [ "$code" = 200 ] && ok || bad "with the witness back, receipts again: HTTP $code $(head -c 300 "$T/body")"
