@@ -115,8 +115,13 @@ void dipr_cp_release(dipr_cp *cp)
 }
 
 /* Builds cp->edge from the sequencer's edge (same tree size): at most
- * 2 * 255 hashes and 255 node hashes per tile level. */
-static int cp_attach_edge(dipr_cp *cp, const dipr_tree_edge *e)
+ * 2 * 255 hashes and 255 node hashes per tile level.  prev (may be NULL) is
+ * the checkpoint published before: its complete nodes inside the same
+ * right-edge tile cover hashes that have not changed (the tree only grows),
+ * so they are copied and only the nodes over new hashes are hashed — with
+ * a batch of ~25 entries that is a few node hashes per level instead of up
+ * to 255 (8 % of the server's CPU under attest load before). */
+static int cp_attach_edge(dipr_cp *cp, const dipr_tree_edge *e, const dipr_cp *prev)
 {
 	for (int lv = 0; lv < DIPR_TILE_MAX_LEVELS; lv++) {
 		dipr_cp_edge *ce = &cp->edge[lv];
@@ -132,11 +137,18 @@ static int cp_attach_edge(dipr_cp *cp, const dipr_tree_edge *e)
 			return DIPR_ENOMEM;
 		ce->index = (e->size >> (8 * lv)) / DIPR_TILE_WIDTH;
 		ce->count = c;
+		const dipr_cp_edge *pe = prev ? &prev->edge[lv] : NULL;
+		if (pe && (!pe->count || pe->index != ce->index || pe->count > c))
+			pe = NULL;
 		memcpy(ce->nodes, e->hashes[lv], (size_t)c * DIPR_HASH_LEN);
-		for (int r = 1; r < DIPR_TILE_HEIGHT; r++)
-			for (unsigned j = 0; j < (c >> r); j++)
+		for (int r = 1; r < DIPR_TILE_HEIGHT; r++) {
+			unsigned keep = pe ? pe->count >> r : 0;
+			if (keep)
+				memcpy(ce->nodes[ce->base[r]], pe->nodes[pe->base[r]], (size_t)keep * DIPR_HASH_LEN);
+			for (unsigned j = keep; j < (c >> r); j++)
 				dipr_merkle_node_hash(e->alg, ce->nodes[ce->base[r - 1] + 2 * j],
 						      ce->nodes[ce->base[r - 1] + 2 * j + 1], ce->nodes[ce->base[r] + j]);
+		}
 	}
 	return 0;
 }
@@ -698,7 +710,7 @@ int dipr_log_open(dipr_log **out, const char *dir)
 		memcpy(l->cp->note, note.p, note.n);
 	}
 	/* The published checkpoint's size equals the tree's here. */
-	if ((rc = cp_attach_edge(l->cp, &l->edge)))
+	if ((rc = cp_attach_edge(l->cp, &l->edge, NULL)))
 		goto fail;
 	l->last_time = now_ms();
 	dipr_buf_free(&note);
@@ -926,7 +938,7 @@ static void republish(dipr_log *l)
 	l->retry_ms = l->pending ? 1000 : l->retry_ms < 1000 ? 1000 : l->retry_ms * 2 > 30000 ? 30000 : l->retry_ms * 2;
 	l->retry_at = now_ms() + l->retry_ms;
 	dipr_tree_edge_root(&l->edge, root);
-	if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)) || (rc = cp_attach_edge(cp, &l->edge))) {
+	if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)) || (rc = cp_attach_edge(cp, &l->edge, l->cp))) {
 		dipr_cp_release(cp);
 		stop_failed(l, rc);
 		return;
@@ -1075,7 +1087,7 @@ static void run_batch(dipr_log *l, dipr_log_req *batch, size_t n)
 		uint8_t root[DIPR_HASH_LEN];
 		dipr_tree_edge_root(&l->edge, root);
 		t0 = mono_ns();
-		if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)) || (rc = cp_attach_edge(cp, &l->edge)))
+		if ((rc = sign_checkpoint(l, l->edge.size, root, &cp)) || (rc = cp_attach_edge(cp, &l->edge, l->cp)))
 			goto fatal;
 		atomic_fetch_add(&l->stats.sign_ns, mono_ns() - t0);
 		/* -> cosign (witnesses): without the quorum nothing is
