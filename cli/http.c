@@ -1,7 +1,10 @@
 /* http.c — a thin libcurl wrapper for the dipr command. */
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "cli/http.h"
@@ -29,12 +32,20 @@ int cli_http(const char *method, const char *url, const char *token, const void 
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		inited = 1;
 	}
+	/* A registry behind a private CA (a test system, an internal
+	 * deployment): DIPR_CACERT names the CA certificates to trust instead
+	 * of the system's. */
+	const char *ca = getenv("DIPR_CACERT");
+	if (ca && *ca && access(ca, R_OK) != 0)
+		return dipr__err(DIPR_EINVAL, "DIPR_CACERT=%s: cannot read it: %s", ca, strerror(errno));
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	char auth[400], ctype[128];
 	int rc = 0;
 	if (!c)
 		return DIPR_ENOMEM;
+	if (ca && *ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);

@@ -132,10 +132,17 @@ c=$(curl -s -o "$T/a.tlog-proof" -w '%{http_code}' $C -H "Authorization: Bearer 
 [ "$c" = 200 ] && ok || bad "evidence over https: HTTP $c $(head -c 200 "$T/a.tlog-proof")"
 expect_status 0 "the receipt fetched over https verifies offline" "$DIPR" verify "$T/a.tlog-proof" --file "$T/a.csv" --vkey "$T/vkeys"
 # The dipr command verifies the server's certificate against the system's
-# CAs (libcurl); a certificate from an unknown CA is refused.  (It has no
-# option to trust a private CA yet, so the https submissions above use curl.)
+# CAs (libcurl); a certificate from an unknown CA is refused, unless
+# DIPR_CACERT names the CA to trust.
 printf 'id,v\n3,4\n' >"$T/b.csv"
 expect_status 2 "dipr attest refuses an untrusted certificate" "$DIPR" attest "$T/b.csv" --server "https://localhost:$SPORT" --token "$ALICE" -o "$T/c.tlog-proof"
+expect_status 0 "dipr attest over https with DIPR_CACERT (the private CA)" \
+	env DIPR_CACERT="$T/ca.pem" "$DIPR" attest "$T/b.csv" --server "https://localhost:$SPORT" --token "$ALICE" -o "$T/c.tlog-proof"
+expect_status 0 "dipr verify --server over https with DIPR_CACERT" \
+	env DIPR_CACERT="$T/ca.pem" "$DIPR" verify "$T/c.tlog-proof" --file "$T/b.csv" --vkey "$T/vkeys" --server "https://localhost:$SPORT"
+expect_status 2 "DIPR_CACERT naming no file" \
+	env DIPR_CACERT="$T/none.pem" "$DIPR" attest "$T/b.csv" --server "https://localhost:$SPORT" --token "$ALICE" -o "$T/d.tlog-proof"
+grep -q "DIPR_CACERT=.*none.pem: cannot read" "$T/err" && ok || bad "the error names DIPR_CACERT: $(cat "$T/err")"
 
 # ---- body limits at the proxy and behind it ----
 head -c 2000000 /dev/zero | tr '\0' a >"$T/2mb"
