@@ -27,6 +27,7 @@
 
 #include "internal.h"
 #include "cli/backup.h"
+#include "store/node.h"
 #include "cli/cli.h"
 #include "dipr/merkle.h"
 #include "log/log.h"
@@ -50,9 +51,8 @@ int cli_audit_dir(const char *dir, dipr_verifier *const *vs, size_t n)
 	char path[4200];
 	dipr_verify_result r;
 	dipr_verify_opts o = {.report = stderr, .prefix = cli_cmd, .max_problems = 50, .vs = vs, .nvs = n};
-	snprintf(path, sizeof path, "%s/dipr.db", dir);
-	if (access(path, F_OK) != 0)
-		return cli_fail(2, "--dir %s: not a dipr data directory (no dipr.db)", dir);
+	if (dipr_store_target(dir, path, sizeof path))
+		return cli_fail(2, "--dir %s", dipr_errdetail());
 	int rc = dipr_verify_path(path, dir, &o, &r);
 	if (rc == DIPR_EVERIFY)
 		return cli_fail(1, "%s: %u problem%s found (listed above)", dir, r.problems, r.problems == 1 ? "" : "s");
@@ -82,9 +82,11 @@ int cmd_backup(int argc, char **argv)
 		return cli_fail(2, "usage: dipr backup --dir D --out FILE [--method api|vacuum] [--no-verify]");
 	if (strcmp(method, "api") && strcmp(method, "vacuum"))
 		return cli_fail(2, "--method %s: expected api (SQLite online backup) or vacuum (VACUUM INTO)", method);
-	snprintf(path, sizeof path, "%s/dipr.db", dir);
-	if (access(path, F_OK) != 0)
-		return cli_fail(2, "--dir %s: not a dipr data directory (no dipr.db)", dir);
+	if (dipr_store_target(dir, path, sizeof path))
+		return cli_fail(2, "--dir %s", dipr_errdetail());
+	if (dipr_store_target_is_pg(path))
+		return cli_fail(2, "--dir %s: its database is PostgreSQL (db.conf): back it up with pg_basebackup or "
+			       "pg_dump, and keep %s/keys with it", dir, dir);
 	if (access(out, F_OK) == 0)
 		return cli_fail(2, "--out %s: exists; give a new name (a backup never overwrites one)", out);
 	if (dipr_store_snapshot_method(path, out, strcmp(method, "vacuum") == 0, &ms))

@@ -7,6 +7,8 @@
 
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+/* dipr migrate (cli/migrate.c). */
+int cmd_migrate(int argc, char **argv);
 
 /* dipr audit --dir D: every check of store/verify.h; vs (n may be 0: the
  * keys in D, else the vkeys stored in its database) check the checkpoint.

@@ -23,6 +23,7 @@
 #include "log/log.h"
 #include "log/witness.h"
 #include "server/server.h"
+#include "store/node.h"
 #include "registry/service.h"
 
 const char *cli_cmd = "dipr";
@@ -104,8 +105,10 @@ static int cmd_init(int argc, char **argv)
 	dipr_hash_alg alg;
 	if (dipr_hash_parse(th, strlen(th), &alg))
 		return cli_fail(2, "--tree-hash: %s", dipr_errdetail());
-	if (db && strncmp(db, "sqlite:", 7) != 0)
-		return cli_fail(2, "--db %s: only the embedded SQLite store is available in this build (PostgreSQL is planned)", db);
+	if (db && strncmp(db, "sqlite:", 7) == 0)
+		db = NULL; /* the default: dir/dipr.db */
+	if (db && !dipr_store_target_is_pg(db))
+		return cli_fail(2, "--db %s: expected postgres://... or postgresql://... (or sqlite: for dir/dipr.db)", db);
 	char def_origin[300];
 	if (!origin) {
 		char host[256] = "localhost";
@@ -114,7 +117,7 @@ static int cmd_init(int argc, char **argv)
 		origin = def_origin;
 	}
 	char *vkeys = NULL;
-	int rc = dipr_log_init(dir, origin, alg, &vkeys);
+	int rc = dipr_log_init_db(dir, origin, alg, db, &vkeys);
 	if (rc)
 		return cli_fail(2, "%s", dipr_errdetail()[0] ? dipr_errdetail() : dipr_strerror(rc));
 	if (test_clock) {
@@ -122,8 +125,7 @@ static int cmd_init(int argc, char **argv)
 		 * are made without it and can never move their clock. */
 		char path[4200];
 		dipr_store *st = NULL;
-		snprintf(path, sizeof path, "%s/dipr.db", dir);
-		if ((rc = dipr_store_open(&st, path, 0)) || (rc = dipr_store_meta_set(st, "test_clock", "1"))) {
+		if ((rc = dipr_store_target(dir, path, sizeof path)) || (rc = dipr_store_open(&st, path, 0)) || (rc = dipr_store_meta_set(st, "test_clock", "1"))) {
 			dipr_store_close(st);
 			free(vkeys);
 			return cli_fail(2, "%s: %s", dir, dipr_errdetail());
@@ -139,9 +141,8 @@ static int cmd_init(int argc, char **argv)
 static int open_store(const char *dir, dipr_store **s)
 {
 	char path[4200];
-	snprintf(path, sizeof path, "%s/dipr.db", dir);
-	if (access(path, F_OK) != 0)
-		return cli_fail(2, "%s: not a dipr data directory (run dipr init --dir %s)", dir, dir);
+	if (dipr_store_target(dir, path, sizeof path))
+		return cli_fail(2, "%s", dipr_errdetail());
 	if (dipr_store_open(s, path, 0))
 		return cli_fail(2, "%s: %s", path, dipr_errdetail());
 	return 0;
@@ -369,7 +370,7 @@ static int cmd_serve(int argc, char **argv)
 	const char *dir = "data", *listen = "127.0.0.1:8080", *db = NULL, *threads = "2", *qmax = NULL,
 		   *public_url = NULL, *tick = "60", *rate = "0", *trust_proxy = NULL, *max_conns = NULL,
 		   *max_conns_ip = NULL, *wquorum = NULL, *wtimeout = NULL, *wwait = NULL, *witnesses[CLI_MULTI_MAX],
-		   *pos[1];
+		   *node_url = NULL, *node = NULL, *pos[1];
 	int nwitnesses = 0;
 	int npos;
 	uint64_t queue_max = DIPR_LOG_QUEUE_MAX, tick_s, rate_n, conns_n = 0, conns_ip_n = 0;
@@ -378,15 +379,19 @@ static int cmd_serve(int argc, char **argv)
 		       {"--tick", 1, &tick},	   {"--rate", 1, &rate},	     {"--trust-proxy", 1, &trust_proxy},
 		       {"--max-conns", 1, &max_conns}, {"--max-conns-per-ip", 1, &max_conns_ip},
 		       {"--witness", 1, NULL, witnesses, &nwitnesses}, {"--witness-quorum", 1, &wquorum},
-		       {"--witness-timeout", 1, &wtimeout}, {"--witness-wait", 1, &wwait}, {0}};
+		       {"--witness-timeout", 1, &wtimeout}, {"--witness-wait", 1, &wwait},
+		       {"--node-url", 1, &node_url}, {"--node", 1, &node}, {0}};
 	dipr_log *log = NULL;
 	dipr_registry *reg = NULL;
 	dipr_server *srv = NULL;
 	uint64_t nthreads;
 	if (cli_parse(argc, argv, o, pos, &npos, 0))
 		return 2;
-	if (db && strncmp(db, "sqlite:", 7) != 0)
-		return cli_fail(2, "--db %s: only the embedded SQLite store is available in this build", db);
+	if (db && !dipr_store_target_is_pg(db))
+		return cli_fail(2, "--db %s: expected postgres://... or postgresql://... (this node's way to the "
+			       "database made by dipr init --db; without --db the directory's own)", db);
+	if (node_url && strncmp(node_url, "http://", 7) != 0 && strncmp(node_url, "https://", 8) != 0)
+		return cli_fail(2, "--node-url: expected http://HOST:PORT (how the other nodes reach this one)");
 	if (dipr_parse_u64(threads, strlen(threads), 64, &nthreads) || nthreads == 0)
 		return cli_fail(2, "--threads: expected 1..64");
 	if (qmax && (dipr_parse_u64(qmax, strlen(qmax), 10000000, &queue_max) || queue_max == 0))
@@ -410,7 +415,7 @@ static int cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* threads inherit: only sigwait sees them */
 	signal(SIGPIPE, SIG_IGN);
-	int rc = dipr_log_open(&log, dir);
+	int rc = dipr_log_open_db(&log, dir, db);
 	if (rc == DIPR_EFORK)
 		return cli_fail(2, "%s: refusing to serve: %s", dir, dipr_errdetail());
 	if (rc)
@@ -443,15 +448,39 @@ static int cmd_serve(int argc, char **argv)
 		dipr_log_close(log);
 		return 2;
 	}
-	if ((rc = dipr_log_start(log)) || (rc = dipr_server_start(&srv, log, reg, listen, &sopts))) {
+	/* The server first: its port names this node to the others, and the
+	 * sequencer records it when it takes over. */
+	if ((rc = dipr_server_start(&srv, log, reg, listen, &sopts))) {
 		cli_fail(2, "serve: %s", dipr_errdetail());
 		dipr_registry_close(reg);
 		dipr_log_close(log);
 		return 2;
 	}
-	char host[64], url[128];
+	char host[64], url[128], name[200];
 	snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
 	snprintf(url, sizeof url, "http://%s:%u", host, dipr_server_port(srv));
+	if (!node) {
+		char hn[128] = "localhost";
+		gethostname(hn, sizeof hn - 1);
+		snprintf(name, sizeof name, "%s:%u", hn, dipr_server_port(srv));
+		node = name;
+	}
+	if (dipr_log_is_multinode(log) && !node_url && !strcmp(host, "0.0.0.0")) {
+		cli_fail(2, "serve: --listen 0.0.0.0: give --node-url http://THIS-HOST:%u so the other nodes can reach this one",
+			 dipr_server_port(srv));
+		dipr_server_stop(srv);
+		dipr_registry_close(reg);
+		dipr_log_close(log);
+		return 2;
+	}
+	dipr_log_set_node(log, node, node_url ? node_url : url);
+	if ((rc = dipr_log_start(log))) {
+		cli_fail(2, "serve: %s", dipr_errdetail());
+		dipr_server_stop(srv);
+		dipr_registry_close(reg);
+		dipr_log_close(log);
+		return 2;
+	}
 	dipr_registry_default_public_url(reg, url);
 	if ((rc = dipr_registry_start(reg, (unsigned)tick_s))) {
 		cli_fail(2, "serve: %s", dipr_errdetail());
@@ -467,6 +496,9 @@ static int cmd_serve(int argc, char **argv)
 	printf("dipr %s: log %s (%s tree, %llu entries)\nvkeys:\n%sserving http://%s:%u/\n", DIPR_VERSION,
 	       dipr_log_origin(log), dipr_hash_name(dipr_log_tree_alg(log)), (unsigned long long)cp->size,
 	       dipr_log_vkeys(log), host, dipr_server_port(srv));
+	if (dipr_log_is_multinode(log))
+		printf("node %s (%s) on PostgreSQL: one node sequences at a time, the others forward writes to it\n",
+		       node, node_url ? node_url : url);
 	dipr_cp_release(cp);
 	fflush(stdout);
 	int sig = 0;
@@ -626,10 +658,11 @@ static int cmd_tlog(int argc, char **argv)
 static void usage(FILE *f)
 {
 	fputs("usage: dipr COMMAND [options]\n"
-	      "  init    [--dir D] [--origin O] [--tree-hash sha256|sm3]      create a data dir and keys\n"
+	      "  init    [--dir D] [--origin O] [--tree-hash sha256|sm3] [--db postgresql://...]  create a data dir and keys\n"
 	      "  serve   [--dir D] [--listen ADDR:PORT] [--threads N] [--queue-max N]  run the server\n"
 	      "          [--rate N] [--trust-proxy ADDR] [--max-conns N] [--max-conns-per-ip N]  limits (docs/SECURITY.md)\n"
 	      "          [--witness VKEY@URL]... [--witness-quorum K] [--witness-timeout MS] [--witness-wait MS]\n"
+	      "          [--node NAME] [--node-url URL] [--db postgresql://...]  one of several nodes (docs/POSTGRES.md)\n"
 	      "                                                   publish only checkpoints K witnesses cosigned (docs/WITNESS.md)\n"
 	      "  keys    [--dir D]                                            print the vkeys\n"
 	      "  keygen  NAME [--type ed25519|sm2] -o FILE                    a holder key for attest --key\n"
@@ -642,6 +675,7 @@ static void usage(FILE *f)
 	      "  audit   --dir D | --server URL [--vkey K]...                 recompute the tree, check signatures\n"
 	      "  backup  --dir D --out FILE [--method api|vacuum]             online snapshot of the database (no keys)\n"
 	      "  restore --from FILE --dir D (--expect-checkpoint CP | --accept-rollback)  check a backup, then restore it\n"
+	      "  migrate --dir D --to postgresql://...                        move an SQLite deployment into PostgreSQL\n"
 	      "  audit   --follow URL [--vkey K]... [--interval S] [--stale-after S] [--witness-vkey W]... [--witness-quorum K]\n"
 	      "                                                               monitor: ALARM on a fork, rollback or stale log\n"
 	      "  witness init --dir W --name NAME | serve --dir W [--listen ADDR:PORT] --log VKEY... [--log-sm3 VKEY...]\n"
@@ -686,6 +720,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "audit")) return cmd_audit(argc, argv);
 	if (!strcmp(c, "backup")) return cmd_backup(argc, argv);
 	if (!strcmp(c, "restore")) return cmd_restore(argc, argv);
+	if (!strcmp(c, "migrate")) return cmd_migrate(argc, argv);
 	if (!strcmp(c, "apply")) return cmd_workflow(c, argc, argv);
 	if (!strcmp(c, "review")) return cmd_workflow(c, argc, argv);
 	if (!strcmp(c, "object")) return cmd_workflow(c, argc, argv);

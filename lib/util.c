@@ -25,6 +25,7 @@ const char *dipr_strerror(int code)
 	case DIPR_EFORK: return "stored tree does not match stored checkpoint";
 	case DIPR_ESTOPPED: return "sequencer stopped after a write failure";
 	case DIPR_EQUORUM: return "witness quorum not met";
+	case DIPR_ENOTLEADER: return "this node is not the sequencer";
 	}
 	return "unknown error";
 }

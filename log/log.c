@@ -13,10 +13,13 @@
 #include "jcs.h"
 #include "log/log.h"
 #include "log/witness.h"
+#include "store/node.h"
 #include "store/registry.h"
 #include "store/verify.h"
 
 #define CACHE_SLOTS 1024 /* 8 MiB of full tiles */
+#define FOLLOW_POLL_MS 200 /* a follower looks for a new checkpoint and a free sequencer lock */
+#define LEADER_PING_MS 500 /* an idle sequencer checks that its session (and lock) still exist */
 
 typedef struct {
 	int level;
@@ -27,6 +30,8 @@ typedef struct {
 
 struct dipr_log {
 	char dir[4096];
+	char target[4200]; /* the database: a file or a conninfo */
+	int lockfd;        /* dir/serve.lock, held while open */
 	char origin[DIPR_KEY_NAME_MAX + 1];
 	dipr_hash_alg alg;
 	dipr_signer *signers[2];
@@ -56,6 +61,15 @@ struct dipr_log {
 	bool stopping, failed, running;
 	pthread_t thread;
 	dipr_cp *cp;
+
+	/* Several nodes on one PostgreSQL database (pg): only the node whose
+	 * write connection holds the sequencer lock runs batches (leader);
+	 * the others publish the checkpoints it stores (follow_refresh). */
+	bool pg;
+	_Atomic bool leader;
+	int follow_rc; /* the follower's last error, said once */
+	int64_t ping_at; /* the idle sequencer's next session check (ms) */
+	char node_name[128], node_url[512];
 
 	pthread_mutex_t cache_mu;
 	cache_slot *cache;
@@ -410,6 +424,22 @@ static int load_signer(const char *path, dipr_signer **out)
 	return rc;
 }
 
+/* A checkpoint of size and root with its signed note (copied), no edge yet;
+ * NULL if out of memory. */
+static dipr_cp *cp_new(uint64_t size, const uint8_t root[DIPR_HASH_LEN], const uint8_t *note, size_t len)
+{
+	dipr_cp *cp = malloc(sizeof *cp + len);
+	if (!cp)
+		return NULL;
+	memset(cp, 0, sizeof *cp);
+	atomic_init(&cp->refs, 1);
+	cp->size = size;
+	memcpy(cp->root, root, DIPR_HASH_LEN);
+	cp->len = len;
+	memcpy(cp->note, note, len);
+	return cp;
+}
+
 static int sign_checkpoint(dipr_log *l, uint64_t size, const uint8_t root[DIPR_HASH_LEN], dipr_cp **out)
 {
 	dipr_checkpoint c;
@@ -423,17 +453,11 @@ static int sign_checkpoint(dipr_log *l, uint64_t size, const uint8_t root[DIPR_H
 	if ((rc = dipr_checkpoint_format(&c, &text)) ||
 	    (rc = dipr_note_sign(text.p, text.n, l->signers, 2, &note)))
 		goto done;
-	dipr_cp *cp = malloc(sizeof *cp + note.n);
+	dipr_cp *cp = cp_new(size, root, note.p, note.n);
 	if (!cp) {
 		rc = DIPR_ENOMEM;
 		goto done;
 	}
-	memset(cp, 0, sizeof *cp);
-	atomic_init(&cp->refs, 1);
-	cp->size = size;
-	memcpy(cp->root, root, DIPR_HASH_LEN);
-	cp->len = note.n;
-	memcpy(cp->note, note.p, note.n);
 	*out = cp;
 done:
 	dipr_buf_free(&text);
@@ -448,6 +472,11 @@ static int path_join(char *out, size_t cap, const char *dir, const char *name)
 }
 
 int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg alg, char **vkeys)
+{
+	return dipr_log_init_db(dir, origin, alg, NULL, vkeys);
+}
+
+int dipr_log_init_db(const char *dir, const char *origin, dipr_hash_alg alg, const char *db, char **vkeys)
 {
 	char path[4200], kdir[4200];
 	dipr_signer *sg[2] = {0};
@@ -480,6 +509,10 @@ int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg alg, char *
 		return rc;
 	if (access(path, F_OK) == 0)
 		return dipr__err(DIPR_EINVAL, "%s: already a dipr data directory (dipr.db exists)", dir);
+	if ((rc = path_join(path, sizeof path, dir, "db.conf")))
+		return rc;
+	if (access(path, F_OK) == 0)
+		return dipr__err(DIPR_EINVAL, "%s: already a dipr data directory (db.conf exists)", dir);
 	if ((rc = path_join(kdir, sizeof kdir, dir, "keys")))
 		return rc;
 	if (mkdir(kdir, 0700) != 0)
@@ -497,8 +530,19 @@ int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg alg, char *
 		if ((rc = dipr_signer_vkey(sg[i], &vk[i])))
 			goto fail;
 	}
-	if ((rc = path_join(path, sizeof path, dir, "dipr.db")) || (rc = dipr_store_open(&s, path, 1)) ||
-	    (rc = dipr_store_reg_schema(s)) ||
+	if (db) { /* PostgreSQL: the directory keeps keys and db.conf only */
+		char other[DIPR_KEY_NAME_MAX + 1];
+		if ((rc = dipr_store_target_write(dir, db)) || (rc = dipr_store_open(&s, db, 1)))
+			goto fail;
+		if (dipr_store_meta_get(s, "origin", other, sizeof other) == 0) {
+			rc = dipr__err(DIPR_EINVAL, "--db: the database (schema) already holds the log %s; give every "
+				       "log its own schema (options=-csearch_path=...)", other);
+			goto fail;
+		}
+	} else if ((rc = path_join(path, sizeof path, dir, "dipr.db")) || (rc = dipr_store_open(&s, path, 1))) {
+		goto fail;
+	}
+	if ((rc = dipr_store_reg_schema(s)) ||
 	    (rc = dipr_store_meta_set(s, "origin", origin)) ||
 	    (rc = dipr_store_meta_set(s, "tree_hash", dipr_hash_name(alg))) ||
 	    (rc = dipr_store_meta_set(s, "schema", "1")) ||
@@ -529,7 +573,7 @@ fail:
 	dipr_store_close(s);
 	if (rc) {
 		/* Leave nothing half made: a later init must be able to start over. */
-		static const char *const made[] = {"dipr.db", "dipr.db-wal", "dipr.db-shm", "keys/log-ed25519.key",
+		static const char *const made[] = {"dipr.db", "dipr.db-wal", "dipr.db-shm", "db.conf", "keys/log-ed25519.key",
 						   "keys/log-sm2.key", "keys/seal.key", "keys/seal.key.tmp"};
 		for (size_t i = 0; i < sizeof made / sizeof *made; i++)
 			if (path_join(path, sizeof path, dir, made[i]) == 0)
@@ -572,19 +616,18 @@ static int edge_load_tile(void *ctx, const dipr_tile_id *t, uint8_t (*out)[DIPR_
 	return rc;
 }
 
-/* Start-up check (DESIGN.md "Fork protection"): the stored checkpoint is
+/* Start-up check (DESIGN.md "Fork protection"): the stored checkpoint (note,
+ * its row's size *cp_size) is
  * signed by our keys, names our origin, is not ahead of the tree, and its
  * root is the root of the stored tree at its size; the newest leaf hashes
  * match the newest entries. */
-static int check_tree(dipr_log *l, uint64_t tree_size, dipr_buf *note, uint64_t *cp_size)
+static int check_tree(dipr_log *l, uint64_t tree_size, const dipr_buf *note, const uint64_t *cp_size, bool leaves)
 {
 	size_t text_len;
 	dipr_checkpoint c;
 	uint8_t root[DIPR_HASH_LEN];
 	dipr_hash_reader r;
 	int rc;
-	if ((rc = dipr_store_checkpoint_get(l->wstore, note, cp_size)))
-		return rc == DIPR_ENOTFOUND ? dipr__err(DIPR_EFORK, "no signed checkpoint stored") : rc;
 	if ((rc = dipr_note_verify(note->p, note->n, l->verifiers, 2, &text_len)))
 		return dipr__err(DIPR_EFORK, "stored checkpoint: signature does not verify with this log's keys");
 	if ((rc = dipr_checkpoint_parse(note->p, text_len, &c)))
@@ -602,6 +645,8 @@ static int check_tree(dipr_log *l, uint64_t tree_size, dipr_buf *note, uint64_t 
 		return dipr__err(DIPR_EFORK, "root of the stored tree at size %llu differs from the signed checkpoint",
 				 (unsigned long long)c.size);
 	/* Newest leaves: the entries of the last level-0 tile against its hashes. */
+	if (!leaves)
+		return 0;
 	uint64_t first = tree_size - l->edge.count[0];
 	for (unsigned i = 0; i < l->edge.count[0]; i++) {
 		dipr_buf e;
@@ -623,7 +668,69 @@ static int check_tree(dipr_log *l, uint64_t tree_size, dipr_buf *note, uint64_t 
 	return 0;
 }
 
-int dipr_log_open(dipr_log **out, const char *dir)
+/* Makes the stored tree of tree_size entries the log's state: loads its
+ * right edge, checks it against the stored checkpoint (note, cp_size:
+ * check_tree) and publishes that checkpoint; if the tree is ahead of it (a
+ * sequencer died after its batch commit, before its checkpoint was stored)
+ * the entries are durable, so it signs and stores the checkpoint of the
+ * whole tree (same tree, so no fork).  leaves: also check the newest
+ * entries against their leaf hashes (start-up, takeover); checked (may be
+ * NULL) runs after the tree checks and before anything is signed.  On failure the log is unchanged.
+ * At open and on the sequencer thread. */
+static int adopt_tree(dipr_log *l, uint64_t tree_size, const dipr_buf *note, uint64_t cp_size, bool leaves,
+		      int (*checked)(dipr_log *l))
+{
+	dipr_tree_edge *edge = malloc(sizeof *edge);
+	dipr_cp *cp = NULL;
+	uint8_t root[DIPR_HASH_LEN];
+	int rc;
+	if (!edge)
+		return DIPR_ENOMEM;
+	dipr_tree_edge old = l->edge;
+	uint64_t old_durable = atomic_load(&l->durable_size);
+	/* leaf_tile (through edge_load_tile) trusts entries below durable_size. */
+	atomic_store(&l->durable_size, tree_size);
+	if ((rc = dipr_tree_edge_load(edge, l->alg, tree_size, edge_load_tile, l)))
+		goto out;
+	l->edge = *edge;
+	if ((rc = check_tree(l, tree_size, note, &cp_size, leaves)) || (checked && (rc = checked(l))))
+		goto out;
+	dipr_tree_edge_root(&l->edge, root);
+	if (tree_size > cp_size) {
+		if ((rc = sign_checkpoint(l, tree_size, root, &cp)) ||
+		    (rc = dipr_store_checkpoint_cas(l->wstore, note->p, note->n, tree_size, cp->note, cp->len, true)))
+			goto out;
+	} else {
+		if (!(cp = cp_new(cp_size, root, note->p, note->n))) {
+			rc = DIPR_ENOMEM;
+			goto out;
+		}
+	}
+	/* The published checkpoint's size equals the tree's here. */
+	if ((rc = cp_attach_edge(cp, &l->edge, NULL)))
+		goto out;
+	pthread_mutex_lock(&l->mu);
+	dipr_cp *prev = l->cp;
+	l->cp = cp;
+	pthread_mutex_unlock(&l->mu);
+	dipr_cp_release(prev);
+	cp = NULL;
+out:
+	if (rc) {
+		l->edge = old;
+		atomic_store(&l->durable_size, old_durable);
+	}
+	dipr_cp_release(cp);
+	free(edge);
+	return rc;
+}
+
+/* Start-up: every table, not only the tree (store/verify.h). */
+static int verify_all(dipr_log *l) { return dipr_verify_startup(l->wstore, l->dir, l->verifiers, 2); }
+
+int dipr_log_open(dipr_log **out, const char *dir) { return dipr_log_open_db(out, dir, NULL); }
+
+int dipr_log_open_db(dipr_log **out, const char *dir, const char *db)
 {
 	char path[4200], val[512];
 	dipr_buf note;
@@ -632,6 +739,7 @@ int dipr_log_open(dipr_log **out, const char *dir)
 	dipr_log *l = calloc(1, sizeof *l);
 	if (!l)
 		return DIPR_ENOMEM;
+	l->lockfd = -1;
 	dipr_buf_init(&note, DIPR_NOTE_MAX);
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
@@ -643,13 +751,21 @@ int dipr_log_open(dipr_log **out, const char *dir)
 		rc = DIPR_ENOMEM;
 		goto fail;
 	}
-	if ((rc = path_join(path, sizeof path, dir, "dipr.db")))
+	if ((rc = dipr_dir_lock(dir, &l->lockfd)))
 		goto fail;
-	if (access(path, F_OK) != 0) {
-		rc = dipr__err(DIPR_EINVAL, "%s: not a dipr data directory (run dipr init --dir %s)", dir, dir);
+	if (db) {
+		if (!dipr_store_target_is_pg(db)) {
+			rc = dipr__err(DIPR_EINVAL, "--db %s: expected postgres://... or postgresql://...", db);
+			goto fail;
+		}
+		snprintf(l->target, sizeof l->target, "%s", db);
+		dipr_store_seal_dir(l->target, dir); /* this directory's keys/seal.key seals its writes */
+	} else if ((rc = dipr_store_target(dir, l->target, sizeof l->target))) {
+		if (rc == DIPR_ENOTFOUND)
+			rc = DIPR_EINVAL;
 		goto fail;
 	}
-	if ((rc = dipr_store_open(&l->wstore, path, 0)) || (rc = dipr_store_reg_schema(l->wstore)))
+	if ((rc = dipr_store_open(&l->wstore, l->target, 0)) || (rc = dipr_store_reg_schema(l->wstore)))
 		goto fail;
 	if ((rc = dipr_store_meta_get(l->wstore, "origin", l->origin, sizeof l->origin)) ||
 	    (rc = dipr_store_meta_get(l->wstore, "tree_hash", val, sizeof val)) ||
@@ -674,44 +790,20 @@ int dipr_log_open(dipr_log **out, const char *dir)
 		if (rc)
 			goto fail;
 	}
-	if ((rc = dipr_store_tree_size(l->wstore, &tree_size)))
+	if ((rc = dipr_store_tree_size(l->wstore, &tree_size)) ||
+	    (rc = dipr_store_checkpoint_get(l->wstore, &note, &cp_size))) {
+		if (rc == DIPR_ENOTFOUND)
+			rc = dipr__err(DIPR_EFORK, "no signed checkpoint stored");
 		goto fail;
-	atomic_store(&l->durable_size, tree_size);
-	if ((rc = dipr_tree_edge_load(&l->edge, l->alg, tree_size, edge_load_tile, l)))
-		goto fail;
-	if ((rc = check_tree(l, tree_size, &note, &cp_size)) ||
-	    (rc = dipr_verify_startup(l->wstore, dir, l->verifiers, 2))) /* every table: store/verify.h */
-		goto fail;
-	uint8_t root[DIPR_HASH_LEN];
-	dipr_tree_edge_root(&l->edge, root);
-	if (tree_size > cp_size) {
-		/* Crash after the batch commit, before its checkpoint was stored:
-		 * the entries are durable, sign them now (same tree, so no fork). */
-		dipr_cp *cp = NULL;
-		if ((rc = sign_checkpoint(l, tree_size, root, &cp)))
-			goto fail;
-		rc = dipr_store_checkpoint_cas(l->wstore, note.p, note.n, tree_size, cp->note, cp->len, true);
-		if (rc) {
-			dipr_cp_release(cp);
-			goto fail;
-		}
-		l->cp = cp;
-	} else {
-		l->cp = malloc(sizeof *l->cp + note.n);
-		if (!l->cp) {
-			rc = DIPR_ENOMEM;
-			goto fail;
-		}
-		memset(l->cp, 0, sizeof *l->cp);
-		atomic_init(&l->cp->refs, 1);
-		l->cp->size = cp_size;
-		memcpy(l->cp->root, root, DIPR_HASH_LEN);
-		l->cp->len = note.n;
-		memcpy(l->cp->note, note.p, note.n);
 	}
-	/* The published checkpoint's size equals the tree's here. */
-	if ((rc = cp_attach_edge(l->cp, &l->edge, NULL)))
+	/* Several nodes: until this one sequences, it publishes what the
+	 * sequencer stored; the sequencer's own tree may be ahead of it. */
+	if (dipr_store_is_pg(l->wstore))
+		tree_size = cp_size;
+	if ((rc = adopt_tree(l, tree_size, &note, cp_size, true, verify_all)))
 		goto fail;
+	l->pg = dipr_store_is_pg(l->wstore);
+	atomic_store(&l->leader, !l->pg);
 	l->last_time = now_ms();
 	dipr_buf_free(&note);
 	*out = l;
@@ -764,15 +856,38 @@ static void fail_reqs(dipr_log_req *r, int rc)
 
 static void stop_failed(dipr_log *l, int rc)
 {
-	fprintf(stderr, "dipr: sequencer stopped: %s: %s\n", dipr_strerror(rc), dipr_errdetail());
+	/* SQLite: after a failed write or fsync the file's state is not
+	 * known, so the sequencer stops for good (a restart reloads the
+	 * durable state).  PostgreSQL: the database owns durability; this
+	 * node steps down, drops its session (so the lock is free) and runs
+	 * for sequencer again like any follower: whoever wins adopts the
+	 * durable state (take_over). */
+	fprintf(stderr, "dipr: sequencer %s: %s: %s\n", l->pg ? "stepping down" : "stopped", dipr_strerror(rc),
+		dipr_errdetail());
 	pthread_mutex_lock(&l->mu);
-	l->failed = true;
+	if (l->pg)
+		atomic_store(&l->leader, false);
+	else
+		l->failed = true;
 	dipr_log_req *q = l->head;
 	l->head = l->tail = NULL;
 	l->queued = 0;
 	pthread_mutex_unlock(&l->mu);
 	atomic_fetch_add(&l->stats.failures, 1);
 	fail_reqs(q, DIPR_ESTOPPED);
+	if (l->pg) {
+		dipr_log_req *p = l->pending;
+		l->pending = NULL;
+		fail_reqs(p, DIPR_ESTOPPED);
+		dipr_store *ns = NULL;
+		if (dipr_store_open(&ns, l->target, 0) == 0) {
+			dipr_store_close(l->wstore); /* ends the session: rollback, lock freed */
+			l->wstore = ns;
+		} else {
+			dipr_store_rollback(l->wstore);
+			dipr_store_lead_release(l->wstore);
+		}
+	}
 }
 
 static int grow_entries(dipr_bytes **v, uint8_t ***own, size_t *cap, size_t need)
@@ -1159,14 +1274,140 @@ out:
 	free(ev);
 }
 
+/* ---- several nodes: follower and takeover ---- */
+
+/* A follower publishes the newest checkpoint the sequencer stored, after
+ * checking it as at start-up (signatures, root of the stored tiles). */
+static void follow_refresh(dipr_log *l)
+{
+	dipr_buf note;
+	uint64_t size = 0;
+	dipr_buf_init(&note, DIPR_NOTE_MAX);
+	int rc = dipr_store_checkpoint_get(l->wstore, &note, &size);
+	dipr_cp *cur = dipr_log_checkpoint(l);
+	if (!rc && size < cur->size)
+		rc = dipr__err(DIPR_EFORK, "the stored checkpoint (size %llu) is older than the one this node published "
+			       "(%llu): rollback?", (unsigned long long)size, (unsigned long long)cur->size);
+	else if (!rc && (size > cur->size || note.n != cur->len || memcmp(note.p, cur->note, note.n) != 0))
+		/* (same size, new note: cosignatures added.)  The sequencer
+		 * checked the newest leaves when it hashed them. */
+		rc = adopt_tree(l, size, &note, size, false, NULL);
+	dipr_cp_release(cur);
+	dipr_buf_free(&note);
+	if (rc && rc != l->follow_rc) /* say it once, not every 200 ms */
+		fprintf(stderr, "dipr: follower: cannot publish the stored checkpoint: %s: %s\n", dipr_strerror(rc),
+			dipr_errdetail());
+	l->follow_rc = rc;
+}
+
+/* This node's write connection now holds the sequencer lock: record it,
+ * then adopt the whole stored tree (signing it if the previous sequencer
+ * died between its commit and its checkpoint). */
+static int take_over(dipr_log *l)
+{
+	dipr_buf note;
+	uint64_t epoch = 0, tree_size = 0, cp_size = 0;
+	int rc;
+	dipr_buf_init(&note, DIPR_NOTE_MAX);
+	if (!(rc = dipr_store_lead_record(l->wstore, l->node_name, l->node_url, &epoch)) &&
+	    !(rc = dipr_store_tree_size(l->wstore, &tree_size)) &&
+	    !(rc = dipr_store_checkpoint_get(l->wstore, &note, &cp_size)))
+		rc = adopt_tree(l, tree_size, &note, cp_size, true, NULL);
+	dipr_buf_free(&note);
+	if (!rc) {
+		l->last_time = now_ms();
+		fprintf(stderr, "dipr: this node (%s) is the sequencer now: epoch %llu, tree size %llu%s\n",
+			l->node_name, (unsigned long long)epoch, (unsigned long long)tree_size,
+			tree_size > cp_size ? " (signed the previous sequencer's last batch)" : "");
+	}
+	return rc;
+}
+
+/* Followers wait here, publishing the sequencer's checkpoints, until the
+ * lock is theirs; false if stopping (or the takeover failed). */
+static bool await_leadership(dipr_log *l)
+{
+	for (;;) {
+		bool got = false;
+		int rc = dipr_store_lead_try(l->wstore, l->origin, &got);
+		if (!rc && got) {
+			if (!(rc = take_over(l))) {
+				atomic_store(&l->leader, true);
+				return true;
+			}
+			if (rc == DIPR_EFORK) { /* the stored tree contradicts its checkpoint: an alarm, not a retry */
+				fprintf(stderr, "dipr: refusing to sequence: %s\n", dipr_errdetail());
+				pthread_mutex_lock(&l->mu);
+				l->failed = true;
+				pthread_mutex_unlock(&l->mu);
+				return false;
+			}
+			stop_failed(l, rc); /* gives the lock up; try again below */
+			rc = 0;
+		}
+		if (rc && rc != l->follow_rc)
+			fprintf(stderr, "dipr: follower: %s: %s\n", dipr_strerror(rc), dipr_errdetail());
+		if (rc) {
+			l->follow_rc = rc;
+			/* A broken session (database restart): a new one. */
+			dipr_store *ns = NULL;
+			if (dipr_store_open(&ns, l->target, 0) == 0) {
+				dipr_store_close(l->wstore);
+				l->wstore = ns;
+			}
+		} else {
+			follow_refresh(l);
+		}
+		pthread_mutex_lock(&l->mu);
+		if (!l->stopping) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += FOLLOW_POLL_MS * 1000000L;
+			ts.tv_sec += ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+		}
+		bool stop = l->stopping;
+		pthread_mutex_unlock(&l->mu);
+		if (stop)
+			return false;
+	}
+}
+
 static void *seq_main(void *arg)
 {
 	dipr_log *l = arg;
 	for (;;) {
+		if (l->pg && !atomic_load(&l->leader) && !await_leadership(l))
+			break;
 		pthread_mutex_lock(&l->mu);
 		while (!l->head && !l->stopping) {
+			if (l->pg && now_ms() >= l->ping_at) {
+				/* An idle sequencer checks its session: if the database
+				 * ended it, the lock is gone and another node may
+				 * sequence already, so step down rather than claim it. */
+				l->ping_at = now_ms() + LEADER_PING_MS;
+				pthread_mutex_unlock(&l->mu);
+				int prc = dipr_store_ping(l->wstore);
+				if (prc) {
+					stop_failed(l, prc);
+					pthread_mutex_lock(&l->mu);
+					break;
+				}
+				pthread_mutex_lock(&l->mu);
+				continue;
+			}
 			if (l->failed || !wants_publish(l)) {
-				pthread_cond_wait(&l->cv, &l->mu);
+				if (!l->pg) {
+					pthread_cond_wait(&l->cv, &l->mu);
+					continue;
+				}
+				struct timespec ts;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += LEADER_PING_MS * 1000000L;
+				ts.tv_sec += ts.tv_nsec / 1000000000L;
+				ts.tv_nsec %= 1000000000L;
+				pthread_cond_timedwait(&l->cv, &l->mu, &ts);
 				continue;
 			}
 			/* Retry cosigning about once a second while idle. */
@@ -1183,6 +1424,10 @@ static void *seq_main(void *arg)
 			ts.tv_sec = wake / 1000;
 			ts.tv_nsec = (wake % 1000) * 1000000;
 			pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+		}
+		if (!l->head && l->pg && !atomic_load(&l->leader) && !l->stopping) {
+			pthread_mutex_unlock(&l->mu); /* stepped down: run for it again */
+			continue;
 		}
 		if (!l->head) {
 			pthread_mutex_unlock(&l->mu);
@@ -1234,6 +1479,10 @@ int dipr_log_submit(dipr_log *l, dipr_log_req *r)
 	if (l->failed || l->stopping || !l->running) {
 		pthread_mutex_unlock(&l->mu);
 		return DIPR_ESTOPPED;
+	}
+	if (!atomic_load(&l->leader)) {
+		pthread_mutex_unlock(&l->mu);
+		return dipr__err(DIPR_ENOTLEADER, "this node is not the log's sequencer");
 	}
 	if (l->queued >= l->queue_max) {
 		pthread_mutex_unlock(&l->mu);
@@ -1300,11 +1549,46 @@ bool dipr_log_healthy(dipr_log *l)
 	return ok;
 }
 
+bool dipr_log_is_sequencer(dipr_log *l) { return atomic_load(&l->leader); }
+bool dipr_log_is_multinode(dipr_log *l) { return l->pg; }
+
+bool dipr_log_follow_wait(dipr_log *l, uint64_t size, unsigned timeout_ms)
+{
+	for (unsigned waited = 0;; waited += 5) {
+		dipr_cp *cp = dipr_log_checkpoint(l);
+		bool there = cp->size >= size;
+		dipr_cp_release(cp);
+		if (there)
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		/* wakes a follower's wait for its next refresh */
+		pthread_mutex_lock(&l->mu);
+		pthread_cond_broadcast(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+		struct timespec ts = {0, 5 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+void dipr_log_set_node(dipr_log *l, const char *name, const char *url)
+{
+	snprintf(l->node_name, sizeof l->node_name, "%s", name);
+	snprintf(l->node_url, sizeof l->node_url, "%s", url);
+}
+
+int dipr_log_sequencer_url(dipr_log *l, dipr_store *s, char *url, size_t cap)
+{
+	uint64_t epoch;
+	return dipr_store_lead_get(s, url, cap, &epoch);
+}
+
 const char *dipr_log_origin(dipr_log *l) { return l->origin; }
 dipr_hash_alg dipr_log_tree_alg(dipr_log *l) { return l->alg; }
 const char *dipr_log_vkeys(dipr_log *l) { return l->vkeys; }
 dipr_log_stats *dipr_log_get_stats(dipr_log *l) { return &l->stats; }
 const char *dipr_log_dir(dipr_log *l) { return l->dir; }
+const char *dipr_log_target(dipr_log *l) { return l->target; }
 
 dipr_verifier *const *dipr_log_verifiers(dipr_log *l, size_t *n)
 {
@@ -1339,6 +1623,8 @@ void dipr_log_close(dipr_log *l)
 	dipr_witnesses_free(l->wit);
 	dipr_cp_release(l->cp);
 	dipr_store_close(l->wstore);
+	if (l->lockfd >= 0)
+		close(l->lockfd);
 	free(l->cache);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);

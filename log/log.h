@@ -129,6 +129,10 @@ typedef struct {
  * a detail naming what differs) and, if the tree is ahead of it (a crash
  * between commit and checkpoint), signs and stores the checkpoint. */
 int dipr_log_open(dipr_log **out, const char *dir);
+/* The same with the database given (a postgres:// conninfo overriding the
+ * directory's db.conf, e.g. another host of the same cluster; NULL: the
+ * directory's own). */
+int dipr_log_open_db(dipr_log **out, const char *dir, const char *db);
 int dipr_log_start(dipr_log *l);            /* starts the sequencer thread */
 
 /* Witnesses (log/witness.h), set before dipr_log_start; the log takes w
@@ -155,6 +159,21 @@ int dipr_log_submit(dipr_log *l, dipr_log_req *r);
 /* Submits and waits for the result (CLI, tests). */
 int dipr_log_submit_wait(dipr_log *l, dipr_log_req *r);
 
+/* Several nodes on one PostgreSQL database (docs/POSTGRES.md §3): every
+ * node serves reads; only the sequencer takes submissions (the others get
+ * DIPR_ENOTLEADER from dipr_log_submit and forward writes to the URL the
+ * sequencer recorded).  On SQLite the one node is always the sequencer.
+ * name/url: this node, recorded when it becomes the sequencer; set before
+ * dipr_log_start. */
+void dipr_log_set_node(dipr_log *l, const char *name, const char *url);
+bool dipr_log_is_sequencer(dipr_log *l);
+bool dipr_log_is_multinode(dipr_log *l);
+/* Read your writes on a follower: waits (up to timeout_ms) until this
+ * node publishes a checkpoint of at least size; false on timeout. */
+bool dipr_log_follow_wait(dipr_log *l, uint64_t size, unsigned timeout_ms);
+/* The current sequencer's URL, read through s; DIPR_ENOTFOUND if none. */
+int dipr_log_sequencer_url(dipr_log *l, dipr_store *s, char *url, size_t cap);
+
 /* The latest published checkpoint (a new reference). */
 dipr_cp *dipr_log_checkpoint(dipr_log *l);
 bool dipr_log_healthy(dipr_log *l);
@@ -165,6 +184,8 @@ const char *dipr_log_vkeys(dipr_log *l);
 dipr_verifier *const *dipr_log_verifiers(dipr_log *l, size_t *n);
 dipr_log_stats *dipr_log_get_stats(dipr_log *l);
 const char *dipr_log_dir(dipr_log *l);
+/* The database every connection of this log opens (dipr_store_open). */
+const char *dipr_log_target(dipr_log *l);
 
 /* A hash reader over a store with the log's shared cache of full tiles
  * (full tiles never change, so caching them is always safe).  Covers every
@@ -184,6 +205,10 @@ int dipr_log_receipt(dipr_log *l, dipr_store *s, uint64_t index, const uint8_t *
  * configuration, and the signed checkpoint of the empty tree. Prints
  * nothing; vkeys are returned (malloc'd) if vkeys != NULL. */
 int dipr_log_init(const char *dir, const char *origin, dipr_hash_alg tree_alg, char **vkeys);
+/* The same with the database in PostgreSQL (db: a postgres:// conninfo,
+ * written to dir/db.conf; NULL: SQLite in dir/dipr.db).  The schema must
+ * not hold another log. */
+int dipr_log_init_db(const char *dir, const char *origin, dipr_hash_alg tree_alg, const char *db, char **vkeys);
 
 /* Reads a file of at most max bytes. */
 int dipr_read_file(const char *path, size_t max, dipr_buf *out);

@@ -179,9 +179,7 @@ int dipr_registry_open(dipr_registry **out, dipr_log *log, const char *public_ur
 	}
 	/* The test clock is a property of the data directory, fixed at init. */
 	dipr_store *s = NULL;
-	char path[4200];
-	snprintf(path, sizeof path, "%s/dipr.db", dipr_log_dir(log));
-	if (dipr_store_open(&s, path, 0) == 0) {
+	if (dipr_store_open(&s, dipr_log_target(log), 0) == 0) {
 		char off[32];
 		if (dipr_store_meta_get(s, "test_clock", v, sizeof v) == 0 && strcmp(v, "1") == 0)
 			r->test_clock = true;
@@ -233,12 +231,11 @@ int dipr_registry_set_today(dipr_registry *r, dipr_date d)
 	if (dipr_date_from_unix((int64_t)time(NULL), CHINA_UTC_OFFSET, &now))
 		return DIPR_ERANGE;
 	int64_t off = (int64_t)(d.days - now.days) * 86400;
-	char path[4200], offs[32];
+	char offs[32];
 	dipr_store *s = NULL;
 	int rc;
-	snprintf(path, sizeof path, "%s/dipr.db", dipr_log_dir(r->log));
 	snprintf(offs, sizeof offs, "%lld", (long long)off);
-	if ((rc = dipr_store_open(&s, path, 0)) || (rc = dipr_store_meta_set(s, "test_clock_offset", offs))) {
+	if ((rc = dipr_store_open(&s, dipr_log_target(r->log), 0)) || (rc = dipr_store_meta_set(s, "test_clock_offset", offs))) {
 		dipr_store_close(s);
 		return rc;
 	}
@@ -261,7 +258,9 @@ static void *ticker_main(void *arg)
 		if (r->stopping)
 			break;
 		pthread_mutex_unlock(&r->mu);
-		tick_all(r);
+		/* Several nodes: deadlines are the sequencer's work. */
+		if (dipr_log_is_sequencer(r->log))
+			tick_all(r);
 		pthread_mutex_lock(&r->mu);
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -1372,10 +1371,25 @@ static int audit(dipr_reg_op *op, dipr_store *s, int64_t time_ms, const char *ta
 	return rc;
 }
 
+/* Several nodes share one test clock: the sequencer (which may have
+ * taken over since the date was moved on another node) reads the offset
+ * the last move stored before it dates a job. */
+static void clock_sync(dipr_registry *r, dipr_store *s)
+{
+	char off[32];
+	if (!r->test_clock || !dipr_log_is_multinode(r->log) ||
+	    dipr_store_meta_get(s, "test_clock_offset", off, sizeof off) != 0)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->clock_offset_s = strtoll(off, NULL, 10);
+	pthread_mutex_unlock(&r->mu);
+}
+
 static int job(dipr_log_req *lr, dipr_log_job *j)
 {
 	dipr_reg_op *op = lr->job_ctx;
 	dipr_registry *r = op->reg;
+	clock_sync(r, j->store);
 	app_ctx a = {op, j, j->store, r, dipr_registry_today(r)};
 	char target[64] = "";
 	int rc;

@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev
 libcmocka-dev libcurl4-openssl-dev ca-certificates curl jq xxd nodejs
 libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk poppler-utils zbar-tools chromium npm
-nginx"
+nginx postgresql libpq-dev"
 case "${1:-base}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 bench) PKGS="$PKGS wrk" ;;

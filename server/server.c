@@ -13,6 +13,8 @@
 #include "internal.h"
 #include "jcs.h"
 #include "server/server_int.h"
+#include "server/forward.h"
+#include "store/node.h"
 #include "server/evidence.h"
 #include "log/witness.h"
 
@@ -32,6 +34,11 @@ dipr_store *srv_thread_store(dipr_server *s)
 {
 	pthread_once(&store_once, store_key_init);
 	dipr_store *st = pthread_getspecific(store_key);
+	if (st && dipr_store_broken(st)) { /* PostgreSQL restarted or ended the session */
+		dipr_store_close(st);
+		pthread_setspecific(store_key, NULL);
+		st = NULL;
+	}
 	if (!st) {
 		if (dipr_store_open(&st, s->dbpath, 0) != 0)
 			return NULL;
@@ -490,13 +497,16 @@ static enum MHD_Result get_metrics(dipr_server *s, struct MHD_Connection *c)
 		      "# TYPE dipr_log_queue_depth gauge\ndipr_log_queue_depth %llu\n"
 		      "# TYPE dipr_log_rejected_full_total counter\ndipr_log_rejected_full_total %llu\n"
 		      "# TYPE dipr_log_write_failures_total counter\ndipr_log_write_failures_total %llu\n"
+		      "# HELP dipr_sequencer 1 on the node that sequences (always 1 on SQLite).\n# TYPE dipr_sequencer gauge\n"
+		      "dipr_sequencer %d\n"
 		      "# HELP dipr_http_rate_limited_total Requests answered 429 (write and login limits).\n"
 		      "# TYPE dipr_http_rate_limited_total counter\ndipr_http_rate_limited_total %llu\n",
 		      (unsigned long long)cp->size, dipr_log_healthy(s->log) ? 1 : 0,
 		      (unsigned long long)atomic_load(&st->entries), (unsigned long long)atomic_load(&st->batches),
 		      atomic_load(&st->commit_ns) / 1e9, atomic_load(&st->sign_ns) / 1e9,
 		      (unsigned long long)atomic_load(&st->queue_depth), (unsigned long long)atomic_load(&st->rejected_full),
-		      (unsigned long long)atomic_load(&st->failures), (unsigned long long)atomic_load(&s->rate_limited));
+		      (unsigned long long)atomic_load(&st->failures), dipr_log_is_sequencer(s->log) ? 1 : 0,
+		      (unsigned long long)atomic_load(&s->rate_limited));
 	dipr_buf_adds(&b, "# TYPE dipr_http_responses_total counter\n");
 	for (int i = 1; i < 6; i++)
 		dipr_buf_addf(&b, "dipr_http_responses_total{class=\"%dxx\"} %llu\n", i,
@@ -564,6 +574,8 @@ static enum MHD_Result route(dipr_server *s, struct MHD_Connection *c, const cha
 		dipr_cp *cp = dipr_log_checkpoint(s->log);
 		bool ok = dipr_log_healthy(s->log);
 		json_t *v = json_pack("{s:s,s:I}", "status", ok ? "ok" : "unhealthy", "tree_size", (json_int_t)cp->size);
+		if (dipr_log_is_multinode(s->log))
+			json_object_set_new(v, "role", json_string(dipr_log_is_sequencer(s->log) ? "sequencer" : "follower"));
 		dipr_witnesses *w = dipr_log_witnesses(s->log);
 		if (w) { /* no quorum: no checkpoint can be published */
 			if (ok && !dipr_witnesses_ok(w, NULL, 0)) {
@@ -630,7 +642,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return MHD_YES;
 	}
 	if (rq->state == RQ_WAITING)
-		return rq->op ? dipr__api_answer(s, c, rq) : evidence_answer(s, c, rq);
+		return rq->fwd ? dipr__fwd_answer(s, c, rq)
+		       : rq->op ? dipr__api_answer(s, c, rq) : evidence_answer(s, c, rq);
 	if (rq->state == RQ_ANSWERED)
 		return MHD_YES;
 	if (*upload_size) {
@@ -642,6 +655,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return MHD_YES;
 	}
 	rq->state = RQ_ANSWERED;
+	if (!rq->too_large && dipr__fwd_wanted(s, c, method))
+		return dipr__fwd_submit(s, c, url, method, rq);
 	return route(s, c, url, method, rq);
 }
 
@@ -657,6 +672,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 		dipr_reg_op_clear(rq->op);
 		free(rq->op);
 	}
+	dipr__fwd_free(rq->fwd);
 	dipr_buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -720,7 +736,12 @@ int dipr_server_start(dipr_server **out, dipr_log *log, dipr_registry *reg, cons
 		srv_free(s);
 		return rc;
 	}
-	snprintf(s->dbpath, sizeof s->dbpath, "%s/dipr.db", dipr_log_dir(log));
+	snprintf(s->dbpath, sizeof s->dbpath, "%s", dipr_log_target(log));
+	/* Several nodes: this one may have to hand writes to the sequencer. */
+	if (dipr_log_is_multinode(log) && (rc = dipr__fwd_start(&s->fwd, s, 8))) {
+		srv_free(s);
+		return rc;
+	}
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 					MHD_USE_ERROR_LOG,
 				0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -730,6 +751,7 @@ int dipr_server_start(dipr_server **out, dipr_log *log, dipr_registry *reg, cons
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 				MHD_OPTION_END);
 	if (!s->d) {
+		dipr__fwd_stop(s->fwd);
 		srv_free(s);
 		return dipr__err(DIPR_EIO, "cannot listen on %s (address in use?)", listen);
 	}
@@ -745,6 +767,7 @@ void dipr_server_stop(dipr_server *s)
 {
 	if (!s)
 		return;
+	dipr__fwd_stop(s->fwd); /* answers what it holds first */
 	MHD_stop_daemon(s->d);
 	srv_free(s);
 }

@@ -25,6 +25,7 @@ struct dipr_server {
 	double opts_rate;
 	bool trust_proxy;
 	struct in_addr proxy; /* valid if trust_proxy */
+	struct dipr_forwarder *fwd; /* several nodes: writes to the sequencer */
 };
 
 enum { RQ_NEW, RQ_BODY, RQ_WAITING, RQ_ANSWERED };
@@ -36,6 +37,7 @@ typedef struct {
 	dipr_account account;
 	dipr_log_req lr;
 	dipr_reg_op *op; /* a registry operation, owned */
+	struct fwd_job *fwd; /* a write handed to the sequencer, owned */
 	struct MHD_Connection *conn;
 	dipr_server *srv;
 } request;

@@ -29,14 +29,18 @@ static const char accounts_schema[] =
 /* Creates the tables if missing. */
 static int accounts_schema_create(dipr_store *s)
 {
-	if (sqlite3_exec(s->db, accounts_schema, NULL, NULL, NULL) != SQLITE_OK)
+	/* PostgreSQL: every table is in its schema from the start, so a
+	 * statement that does not prepare has another reason: report it. */
+	if (db_is_pg(s->db))
+		return dipr__db_err(s, "prepare");
+	if (db_exec(s->db, accounts_schema) != SQLITE_OK)
 		return dipr__db_err(s, "create password and session tables");
 	return 0;
 }
 
 /* dipr__sql, creating the tables and retrying once if the statement does
  * not prepare (the usual reason: a data directory older than them). */
-static int acc_sql(dipr_store *s, const char *sql, sqlite3_stmt **st)
+static int acc_sql(dipr_store *s, const char *sql, dipr_dbst **st)
 {
 	int rc;
 	if ((*st = dipr__sql(s, sql)))
@@ -56,11 +60,11 @@ static int64_t now_ms(void)
 }
 
 /* Columns id, name, role at 0..2 (as sqlite.c's account rows). */
-static void account_cols(sqlite3_stmt *st, dipr_account *a)
+static void account_cols(dipr_dbst *st, dipr_account *a)
 {
-	a->id = sqlite3_column_int64(st, 0);
-	snprintf(a->name, sizeof a->name, "%s", (const char *)sqlite3_column_text(st, 1));
-	snprintf(a->role, sizeof a->role, "%s", (const char *)sqlite3_column_text(st, 2));
+	a->id = db_column_int64(st, 0);
+	snprintf(a->name, sizeof a->name, "%s", (const char *)db_column_text(st, 1));
+	snprintf(a->role, sizeof a->role, "%s", (const char *)db_column_text(st, 2));
 }
 
 /* A SAVEPOINT joins a transaction opened by dipr_store_begin or, outside
@@ -74,7 +78,7 @@ int dipr_store_password_set(dipr_store *s, int64_t account, const char *hash)
 	static const char ins[] = "INSERT INTO password(account, hash, updated) VALUES(?1, ?2, ?3) "
 				  "ON CONFLICT(account) DO UPDATE SET hash = excluded.hash, updated = excluded.updated";
 	static const char end_sessions[] = "DELETE FROM session WHERE account = ?1";
-	sqlite3_stmt *st;
+	dipr_dbst *st;
 	int rc, r;
 
 	if (!hash || hash[0] != '$' || strnlen(hash, DIPR_PASSWORD_HASH_MAX) >= DIPR_PASSWORD_HASH_MAX)
@@ -87,21 +91,21 @@ int dipr_store_password_set(dipr_store *s, int64_t account, const char *hash)
 		return rc;
 	if ((rc = acc_sql(s, ins, &st)))
 		goto fail;
-	sqlite3_bind_int64(st, 1, account);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	r = sqlite3_step(st);
+	db_bind_int64(st, 1, account);
+	db_bind_text(st, 2, hash, -1);
+	db_bind_int64(st, 3, (int64_t)time(NULL));
+	r = db_step(st);
 	if (r != SQLITE_DONE) {
-		rc = sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY
+		rc = db_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY
 			   ? dipr__err(DIPR_ENOTFOUND, "account %lld: no such account", (long long)account)
 			   : dipr__db_err(s, "set password");
-		sqlite3_reset(st);
+		db_reset(st);
 		goto fail;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if ((rc = acc_sql(s, end_sessions, &st)))
 		goto fail;
-	sqlite3_bind_int64(st, 1, account);
+	db_bind_int64(st, 1, account);
 	if ((rc = dipr__step_done(s, st, "end sessions")))
 		goto fail;
 	if ((rc = acc_sql(s, sql_sp_release, &st)) || (rc = dipr__step_done(s, st, "commit password")))
@@ -110,7 +114,7 @@ int dipr_store_password_set(dipr_store *s, int64_t account, const char *hash)
 fail:
 	/* ROLLBACK TO keeps the savepoint open; RELEASE then ends it (and
 	 * the transaction it opened, now empty). */
-	if (!sqlite3_get_autocommit(s->db) && !acc_sql(s, sql_sp_undo, &st) && !dipr__step_done(s, st, "rollback") &&
+	if (db_in_txn(s->db) && !acc_sql(s, sql_sp_undo, &st) && !dipr__step_done(s, st, "rollback") &&
 	    !acc_sql(s, sql_sp_release, &st))
 		dipr__step_done(s, st, "rollback");
 	return rc;
@@ -120,16 +124,16 @@ int dipr_store_password_get(dipr_store *s, const char *name, dipr_account *a, ch
 {
 	static const char sel[] = "SELECT a.id, a.name, a.role, p.hash FROM account a "
 				  "JOIN password p ON p.account = a.id WHERE a.name = ?1";
-	sqlite3_stmt *st;
+	dipr_dbst *st;
 	int rc, r;
 
 	if ((rc = acc_sql(s, sel, &st)))
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
+	db_bind_text(st, 1, name, -1);
+	r = db_step(st);
 	if (r == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 3);
-		size_t n = (size_t)sqlite3_column_bytes(st, 3);
+		const char *h = (const char *)db_column_text(st, 3);
+		size_t n = (size_t)db_column_bytes(st, 3);
 		if (!h || n + 1 > cap) {
 			rc = dipr__err(DIPR_ERANGE, "password hash of \"%s\": longer than %zu bytes", name, cap);
 		} else {
@@ -141,7 +145,7 @@ int dipr_store_password_get(dipr_store *s, const char *name, dipr_account *a, ch
 		rc = r == SQLITE_DONE ? dipr__err(DIPR_ENOTFOUND, "account \"%s\": no such account or no password", name)
 				      : dipr__db_err(s, "read password");
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -150,24 +154,24 @@ int dipr_store_session_add(dipr_store *s, int64_t account, const uint8_t token_h
 {
 	static const char ins[] = "INSERT INTO session(hash, account, csrf, created_ms, expires_ms) "
 				  "VALUES(?1, ?2, ?3, ?4, ?5)";
-	sqlite3_stmt *st;
+	dipr_dbst *st;
 	int rc;
 
 	if ((rc = acc_sql(s, ins, &st)))
 		return rc;
-	sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, account);
-	sqlite3_bind_blob(st, 3, csrf_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now_ms());
-	sqlite3_bind_int64(st, 5, expires_ms);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		int x = sqlite3_extended_errcode(s->db);
+	db_bind_blob(st, 1, token_hash, 32);
+	db_bind_int64(st, 2, account);
+	db_bind_blob(st, 3, csrf_hash, 32);
+	db_bind_int64(st, 4, now_ms());
+	db_bind_int64(st, 5, expires_ms);
+	if (db_step(st) != SQLITE_DONE) {
+		int x = db_extended_errcode(s->db);
 		rc = x == SQLITE_CONSTRAINT_FOREIGNKEY ? dipr__err(DIPR_ENOTFOUND, "account %lld: no such account",
 								     (long long)account)
 		   : x == SQLITE_CONSTRAINT_PRIMARYKEY ? dipr__err(DIPR_ECONFLICT, "session: token already stored")
 						      : dipr__db_err(s, "add session");
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -176,51 +180,51 @@ int dipr_store_session_lookup(dipr_store *s, const uint8_t token_hash[32], int64
 {
 	static const char sel[] = "SELECT a.id, a.name, a.role, s.csrf FROM session s "
 				  "JOIN account a ON a.id = s.account WHERE s.hash = ?1 AND s.expires_ms > ?2";
-	sqlite3_stmt *st;
+	dipr_dbst *st;
 	int rc, r;
 
 	if ((rc = acc_sql(s, sel, &st)))
 		return rc;
-	sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	r = sqlite3_step(st);
+	db_bind_blob(st, 1, token_hash, 32);
+	db_bind_int64(st, 2, now);
+	r = db_step(st);
 	if (r == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 3) != 32) {
+		if (db_column_bytes(st, 3) != 32) {
 			rc = dipr__err(DIPR_EIO, "database: session csrf is not 32 bytes");
 		} else {
 			account_cols(st, a);
-			memcpy(csrf_hash, sqlite3_column_blob(st, 3), 32);
+			memcpy(csrf_hash, db_column_blob(st, 3), 32);
 		}
 	} else {
 		rc = r == SQLITE_DONE ? dipr__err(DIPR_ENOTFOUND, "session: unknown or expired")
 				      : dipr__db_err(s, "session lookup");
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
 int dipr_store_session_delete(dipr_store *s, const uint8_t token_hash[32])
 {
 	static const char del[] = "DELETE FROM session WHERE hash = ?1";
-	sqlite3_stmt *st;
+	dipr_dbst *st;
 	int rc;
 
 	if ((rc = acc_sql(s, del, &st)))
 		return rc;
-	sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
+	db_bind_blob(st, 1, token_hash, 32);
 	if ((rc = dipr__step_done(s, st, "delete session")))
 		return rc;
-	return sqlite3_changes(s->db) ? 0 : dipr__err(DIPR_ENOTFOUND, "session: unknown");
+	return db_changes(s->db) ? 0 : dipr__err(DIPR_ENOTFOUND, "session: unknown");
 }
 
 int dipr_store_session_purge(dipr_store *s, int64_t now)
 {
 	static const char del[] = "DELETE FROM session WHERE expires_ms <= ?1";
-	sqlite3_stmt *st;
+	dipr_dbst *st;
 	int rc;
 
 	if ((rc = acc_sql(s, del, &st)))
 		return rc;
-	sqlite3_bind_int64(st, 1, now);
+	db_bind_int64(st, 1, now);
 	return dipr__step_done(s, st, "purge sessions");
 }

@@ -1,4 +1,5 @@
 /* backup.c — online snapshots of the SQLite store (store/verify.h).
+ * SQLite only: a PostgreSQL target is refused (pg_dump/pg_basebackup).
  *
  * Both ways SQLite offers hold one read transaction on a connection of
  * their own for the whole copy; in WAL mode a reader never blocks the
@@ -21,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "internal.h"
+#include "store/db.h"
 #include "store/verify.h"
 
 static double now_ms(void)
@@ -70,6 +72,10 @@ int dipr_store_snapshot_method(const char *dbpath, const char *out, int vacuum, 
 	sqlite3 *src = NULL, *dst = NULL;
 	int rc = 0, fd;
 	double t0 = 0, t1 = 0;
+	/* The online backup API and VACUUM INTO are SQLite's; PostgreSQL has
+	 * its own tools (docs/POSTGRES.md §1.4). */
+	if (db_target_is_pg(dbpath))
+		return dipr__err(DIPR_EINVAL, "dipr backup: this deployment uses PostgreSQL; use pg_dump/pg_basebackup");
 	if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", out, (int)getpid()) >= (int)sizeof tmp)
 		return dipr__err(DIPR_ERANGE, "%s: path too long", out);
 	if (access(dbpath, R_OK) != 0)

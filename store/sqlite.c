@@ -11,11 +11,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sqlite3.h>
 #include <time.h>
 
 #include "internal.h"
 #include "store/sqlite_int.h"
+#include "store/node.h"
 #include "store/verify.h"
 
 
@@ -40,6 +40,12 @@ static const char *const sql_text[ST__N] = {
 	[ST_EV_ACCOUNT] = "SELECT account FROM evidence WHERE idx = ?1",
 	[ST_CP_UPDATE] = "UPDATE checkpoint SET size = ?1, note = ?2 WHERE id = 1 AND note = ?3 AND size <= ?1",
 	[ST_CP_INSERT] = "INSERT INTO checkpoint(id, size, note) VALUES(1, ?1, ?2) ON CONFLICT(id) DO NOTHING",
+};
+
+/* PostgreSQL texts where they differ (NULL: the same).  BEGIN: row locks
+ * come with the statements, there is no IMMEDIATE. */
+static const char *const sql_pg_text[ST__N] = {
+	[ST_BEGIN] = "BEGIN",
 };
 
 
@@ -68,49 +74,50 @@ static const char schema[] =
 
 int dipr__db_err(dipr_store *s, const char *what)
 {
-	int code = sqlite3_errcode(s->db);
+	int code = db_errcode(s->db);
 	int rc = (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? DIPR_ECONFLICT
 	       : (code == SQLITE_NOMEM) ? DIPR_ENOMEM : DIPR_EIO;
-	return dipr__err(rc, "database: %s: %s", what, sqlite3_errmsg(s->db));
+	return dipr__err(rc, "database: %s: %s", what, db_errmsg(s->db));
 }
 
-sqlite3_stmt *dipr__stmt(dipr_store *s, int i)
+dipr_dbst *dipr__stmt(dipr_store *s, int i)
 {
-	sqlite3_stmt *st = s->st[i];
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	dipr_dbst *st = s->st[i];
+	db_reset(st);
+	db_clear_bindings(st);
 	return st;
 }
 
-/* The connection's PRAGMA synchronous (2 = FULL), or -1. */
+/* The connection's PRAGMA synchronous (2 = FULL), or -1 (always on
+ * PostgreSQL: durability there is the server's synchronous_commit). */
 static int sync_level(dipr_store *s)
 {
-	sqlite3_stmt *st = NULL;
+	dipr_dbst *st = NULL;
 	int v = -1;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (db_is_pg(s->db))
+		return -1;
+	if (db_prepare(s->db, "PRAGMA synchronous", NULL, false, &st) == SQLITE_OK && db_step(st) == SQLITE_ROW)
+		v = db_column_int(st, 0);
+	db_finalize(st);
 	return v;
 }
 
 int dipr_store_sync_level(dipr_store *s) { return sync_level(s); }
 
-sqlite3_stmt *dipr__sql(dipr_store *s, const char *sql)
+dipr_dbst *dipr__sql_pg(dipr_store *s, const char *sql, const char *pg_sql)
 {
 	/* Open addressing on the text's address; the set of statements is
 	 * fixed at compile time and far below the table size. */
 	size_t h = ((uintptr_t)sql >> 3) % DIPR__SQL_CACHE;
 	for (size_t i = 0; i < DIPR__SQL_CACHE; i++, h = (h + 1) % DIPR__SQL_CACHE) {
 		if (s->sql_key[h] == sql) {
-			sqlite3_reset(s->sql_stmt[h]);
-			sqlite3_clear_bindings(s->sql_stmt[h]);
+			db_reset(s->sql_stmt[h]);
+			db_clear_bindings(s->sql_stmt[h]);
 			return s->sql_stmt[h];
 		}
 		if (!s->sql_key[h]) {
-			if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->sql_stmt[h], NULL) !=
-			    SQLITE_OK) {
+			if (db_prepare(s->db, sql, pg_sql, true, &s->sql_stmt[h]) != SQLITE_OK) {
 				dipr__db_err(s, "prepare");
-				sqlite3_finalize(s->sql_stmt[h]);
 				s->sql_stmt[h] = NULL;
 				return NULL;
 			}
@@ -122,42 +129,62 @@ sqlite3_stmt *dipr__sql(dipr_store *s, const char *sql)
 	return NULL;
 }
 
+dipr_dbst *dipr__sql(dipr_store *s, const char *sql) { return dipr__sql_pg(s, sql, NULL); }
+
+/* SQLite: the PRAGMAs, the schema of a new file and the seal functions. */
+static int open_sqlite(dipr_store *s, const char *path, int create)
+{
+	int rc;
+	/* WAL: readers never block the sequencer; synchronous=FULL: COMMIT
+	 * fsyncs the WAL, so a committed batch survives power loss. */
+	if (db_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			   "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;") != SQLITE_OK)
+		return dipr__db_err(s, "configure");
+	if (create && db_exec(s->db, schema) != SQLITE_OK)
+		return dipr__db_err(s, "create schema");
+	/* The functions the seal triggers call (store/verify.c). */
+	if ((rc = dipr__seal_attach(s, path)))
+		return rc;
+	return 0;
+}
+
+/* PostgreSQL: the schema is its own (store/schema_pg.c); seals through
+ * the driver's commit hook (store/verify.c, docs/POSTGRES.md §1.3). */
+static int open_pg(dipr_store *s, const char *target, int create)
+{
+#ifdef DIPR_HAVE_PG
+	if (dipr__pg_schema(s->db, create) != SQLITE_OK)
+		return dipr__db_err(s, create ? "create schema" : "check schema (is this a dipr database?)");
+	return dipr__seal_attach(s, target);
+#else
+	(void)target;
+	(void)create;
+	return dipr__err(DIPR_EINVAL, "database: this dipr was built without PostgreSQL support");
+#endif
+}
+
 int dipr_store_open(dipr_store **out, const char *path, int create)
 {
 	dipr_store *s = calloc(1, sizeof *s);
 	int rc = DIPR_EIO;
 	if (!s)
 		return DIPR_ENOMEM;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		rc = dipr__err(DIPR_EIO, "%s: cannot open database: %s", path,
-			       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	if (db_open(&s->db, path, create) != SQLITE_OK) {
+		char shown[1024];
+		rc = dipr__err(DIPR_EIO, "%s: cannot open database: %s", dipr_store_target_show(path, shown, sizeof shown),
+			       s->db ? db_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
-	/* WAL: readers never block the sequencer; synchronous=FULL: COMMIT
-	 * fsyncs the WAL, so a committed batch survives power loss. */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = dipr__db_err(s, "configure");
-		goto fail;
-	}
-	if (create && sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = dipr__db_err(s, "create schema");
-		goto fail;
-	}
-	/* The functions the seal triggers call (store/verify.c). */
-	if ((rc = dipr__seal_attach(s, path)))
+	if ((rc = db_is_pg(s->db) ? open_pg(s, path, create) : open_sqlite(s, path, create)))
 		goto fail;
 	for (int i = 0; i < ST__N; i++) {
-		if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
-		    SQLITE_OK) {
+		if (db_prepare(s->db, sql_text[i], sql_pg_text[i], true, &s->st[i]) != SQLITE_OK) {
 			rc = dipr__db_err(s, create ? "prepare" : "prepare (is this a dipr data directory?)");
 			goto fail;
 		}
 	}
 	/* Durability rests on this: refuse to run if it did not take. */
-	if (sync_level(s) != 2) {
+	if (!db_is_pg(s->db) && sync_level(s) != 2) {
 		rc = dipr__err(DIPR_EIO, "%s: SQLite did not accept synchronous=FULL", path);
 		goto fail;
 	}
@@ -173,39 +200,39 @@ void dipr_store_close(dipr_store *s)
 	if (!s)
 		return;
 	for (int i = 0; i < ST__N; i++)
-		sqlite3_finalize(s->st[i]);
+		db_finalize(s->st[i]);
 	for (int i = 0; i < DIPR__SQL_CACHE; i++)
-		sqlite3_finalize(s->sql_stmt[i]);
-	sqlite3_close(s->db);
+		db_finalize(s->sql_stmt[i]);
+	db_close(s->db);
 	free(s);
 }
 
 int dipr_store_meta_set(dipr_store *s, const char *key, const char *value)
 {
-	sqlite3_stmt *st = NULL;
+	dipr_dbst *st = NULL;
 	int rc = 0;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(k, v) VALUES(?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(s->db, "INSERT INTO meta(k, v) VALUES(?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v", NULL,
+		       false, &st) != SQLITE_OK)
 		return dipr__db_err(s, "meta");
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	db_bind_text(st, 1, key, -1);
+	db_bind_text(st, 2, value, -1);
+	if (db_step(st) != SQLITE_DONE)
 		rc = dipr__db_err(s, "meta");
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 int dipr_store_meta_get(dipr_store *s, const char *key, char *out, size_t cap)
 {
-	sqlite3_stmt *st = NULL;
+	dipr_dbst *st = NULL;
 	int rc = DIPR_ENOTFOUND;
-	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(s->db, "SELECT v FROM meta WHERE k = ?1", NULL, false, &st) != SQLITE_OK)
 		return dipr__db_err(s, "meta");
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
+	db_bind_text(st, 1, key, -1);
+	int r = db_step(st);
 	if (r == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		const char *v = (const char *)db_column_text(st, 0);
+		size_t n = (size_t)db_column_bytes(st, 0);
 		if (n + 1 > cap) {
 			rc = dipr__err(DIPR_ERANGE, "meta %s too long", key);
 		} else {
@@ -216,24 +243,24 @@ int dipr_store_meta_get(dipr_store *s, const char *key, char *out, size_t cap)
 	} else if (r != SQLITE_DONE) {
 		rc = dipr__db_err(s, "meta");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 int dipr_store_tree_size(dipr_store *s, uint64_t *size)
 {
-	sqlite3_stmt *st = dipr__stmt(s, ST_SIZE_GET);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	dipr_dbst *st = dipr__stmt(s, ST_SIZE_GET);
+	if (db_step(st) != SQLITE_ROW)
 		return dipr__db_err(s, "read tree size");
-	*size = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	*size = (uint64_t)db_column_int64(st, 0);
+	db_reset(st);
 	return 0;
 }
 
-int dipr__step_done(dipr_store *s, sqlite3_stmt *st, const char *what)
+int dipr__step_done(dipr_store *s, dipr_dbst *st, const char *what)
 {
-	int r = sqlite3_step(st);
-	sqlite3_reset(st);
+	int r = db_step(st);
+	db_reset(st);
 	return r == SQLITE_DONE ? 0 : dipr__db_err(s, what);
 }
 
@@ -246,7 +273,7 @@ int dipr_store_begin(dipr_store *s)
 
 static int exec_sql(dipr_store *s, const char *sql, const char *what)
 {
-	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : dipr__db_err(s, what);
+	return db_exec(s->db, sql) == SQLITE_OK ? 0 : dipr__db_err(s, what);
 }
 
 int dipr_store_savepoint(dipr_store *s) { return exec_sql(s, "SAVEPOINT job", "savepoint"); }
@@ -260,7 +287,7 @@ int dipr_store_rollback_to(dipr_store *s)
 void dipr_store_rollback(dipr_store *s)
 {
 	s->in_txn = false;
-	if (!sqlite3_get_autocommit(s->db))
+	if (db_in_txn(s->db))
 		dipr__step_done(s, dipr__stmt(s, ST_ROLLBACK), "rollback");
 }
 
@@ -268,91 +295,94 @@ int dipr_store_append(dipr_store *s, uint64_t first, const dipr_bytes *entries, 
 		      const dipr_store_tile *tiles, size_t ntiles, const dipr_store_evidence *ev, size_t nev)
 {
 	int rc;
-	sqlite3_stmt *st;
+	dipr_dbst *st;
 	if (!s->in_txn && (rc = dipr__step_done(s, dipr__stmt(s, ST_BEGIN), "begin")))
 		return rc;
 	s->in_txn = false;
 	for (size_t i = 0; i < n; i++) {
 		st = dipr__stmt(s, ST_ENTRY_INS);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
-		sqlite3_bind_blob(st, 2, entries[i].p, (int)entries[i].n, SQLITE_STATIC);
+		db_bind_int64(st, 1, (int64_t)(first + i));
+		db_bind_blob(st, 2, entries[i].p, (int)entries[i].n);
 		if ((rc = dipr__step_done(s, st, "insert entry")))
 			goto fail;
 	}
 	for (size_t i = 0; i < ntiles; i++) {
 		st = dipr__stmt(s, ST_TILE_PUT);
-		sqlite3_bind_int(st, 1, tiles[i].id.level);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)tiles[i].id.index);
-		sqlite3_bind_blob(st, 3, tiles[i].data, (int)(tiles[i].id.width * DIPR_HASH_LEN), SQLITE_STATIC);
+		db_bind_int(st, 1, tiles[i].id.level);
+		db_bind_int64(st, 2, (int64_t)tiles[i].id.index);
+		db_bind_blob(st, 3, tiles[i].data, (int)(tiles[i].id.width * DIPR_HASH_LEN));
 		if ((rc = dipr__step_done(s, st, "write tile")))
 			goto fail;
 	}
 	for (size_t i = 0; i < nev; i++) {
 		st = dipr__stmt(s, ST_EV_INS);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)ev[i].index);
-		sqlite3_bind_int64(st, 2, ev[i].account);
+		db_bind_int64(st, 1, (int64_t)ev[i].index);
+		db_bind_int64(st, 2, ev[i].account);
 		if (ev[i].meta)
-			sqlite3_bind_blob(st, 3, ev[i].meta, (int)ev[i].meta_len, SQLITE_STATIC);
+			db_bind_blob(st, 3, ev[i].meta, (int)ev[i].meta_len);
 		if ((rc = dipr__step_done(s, st, "insert evidence")))
 			goto fail;
 	}
 	st = dipr__stmt(s, ST_SIZE_PUT);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + n));
+	db_bind_int64(st, 1, (int64_t)first);
+	db_bind_int64(st, 2, (int64_t)(first + n));
 	if ((rc = dipr__step_done(s, st, "update tree size")))
 		goto fail;
-	if (sqlite3_changes(s->db) != 1) {
+	if (db_changes(s->db) != 1) {
 		rc = dipr__err(DIPR_ECONFLICT, "database: tree size is not %llu", (unsigned long long)first);
 		goto fail;
 	}
+	/* PostgreSQL: the evidence batch seal (SQLite's trigger does it) */
+	if ((rc = dipr__seal_batch(s, first, first + n, ev, nev)))
+		goto fail;
 	if ((rc = dipr__step_done(s, dipr__stmt(s, ST_COMMIT), "commit")))
 		goto fail;
 	return 0;
 fail:
 	/* After a failed COMMIT SQLite may have rolled back already. */
-	if (!sqlite3_get_autocommit(s->db))
+	if (db_in_txn(s->db))
 		dipr__step_done(s, dipr__stmt(s, ST_ROLLBACK), "rollback");
 	return rc;
 }
 
 int dipr_store_tile_read(dipr_store *s, int level, uint64_t index, uint8_t *out, unsigned *width)
 {
-	sqlite3_stmt *st = dipr__stmt(s, ST_TILE_GET);
-	sqlite3_bind_int(st, 1, level);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	int r = sqlite3_step(st), rc = 0;
+	dipr_dbst *st = dipr__stmt(s, ST_TILE_GET);
+	db_bind_int(st, 1, level);
+	db_bind_int64(st, 2, (int64_t)index);
+	int r = db_step(st), rc = 0;
 	if (r == SQLITE_ROW) {
-		int n = sqlite3_column_bytes(st, 0);
+		int n = db_column_bytes(st, 0);
 		if (n <= 0 || n % DIPR_HASH_LEN || n > DIPR_TILE_WIDTH * DIPR_HASH_LEN) {
 			rc = dipr__err(DIPR_EIO, "database: tile %d/%llu has %d bytes", level,
 				       (unsigned long long)index, n);
 		} else {
-			memcpy(out, sqlite3_column_blob(st, 0), (size_t)n);
+			memcpy(out, db_column_blob(st, 0), (size_t)n);
 			*width = (unsigned)(n / DIPR_HASH_LEN);
 		}
 	} else {
 		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "read tile");
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
 int dipr_store_entries_bundle(dipr_store *s, uint64_t first, size_t n, dipr_buf *out)
 {
-	sqlite3_stmt *st = dipr__stmt(s, ST_ENTRY_RANGE);
+	dipr_dbst *st = dipr__stmt(s, ST_ENTRY_RANGE);
 	uint64_t want = first;
 	int rc = 0, r;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + n));
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		int len = sqlite3_column_bytes(st, 1);
+	db_bind_int64(st, 1, (int64_t)first);
+	db_bind_int64(st, 2, (int64_t)(first + n));
+	while ((r = db_step(st)) == SQLITE_ROW) {
+		int len = db_column_bytes(st, 1);
 		uint8_t hdr[2];
-		if ((uint64_t)sqlite3_column_int64(st, 0) != want || len > 65535) {
+		if ((uint64_t)db_column_int64(st, 0) != want || len > 65535) {
 			rc = dipr__err(DIPR_EIO, "database: entry %llu missing or too long", (unsigned long long)want);
 			break;
 		}
 		dipr__put_u16be(hdr, (uint16_t)len);
-		if ((rc = dipr_buf_add(out, hdr, 2)) || (rc = dipr_buf_add(out, sqlite3_column_blob(st, 1), (size_t)len)))
+		if ((rc = dipr_buf_add(out, hdr, 2)) || (rc = dipr_buf_add(out, db_column_blob(st, 1), (size_t)len)))
 			break;
 		want++;
 	}
@@ -360,147 +390,168 @@ int dipr_store_entries_bundle(dipr_store *s, uint64_t first, size_t n, dipr_buf 
 		rc = dipr__db_err(s, "read entries");
 	if (!rc && want != first + n)
 		rc = DIPR_ENOTFOUND;
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
 int dipr_store_entry(dipr_store *s, uint64_t index, dipr_buf *out)
 {
-	sqlite3_stmt *st = dipr__stmt(s, ST_ENTRY_GET);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
-	int r = sqlite3_step(st), rc;
+	dipr_dbst *st = dipr__stmt(s, ST_ENTRY_GET);
+	db_bind_int64(st, 1, (int64_t)index);
+	int r = db_step(st), rc;
 	if (r == SQLITE_ROW)
-		rc = dipr_buf_add(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		rc = dipr_buf_add(out, db_column_blob(st, 0), (size_t)db_column_bytes(st, 0));
 	else
 		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "read entry");
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
 int dipr_store_checkpoint_get(dipr_store *s, dipr_buf *note, uint64_t *size)
 {
-	sqlite3_stmt *st = dipr__stmt(s, ST_CP_GET);
-	int r = sqlite3_step(st), rc;
+	dipr_dbst *st = dipr__stmt(s, ST_CP_GET);
+	int r = db_step(st), rc;
 	if (r == SQLITE_ROW) {
-		*size = (uint64_t)sqlite3_column_int64(st, 0);
-		rc = dipr_buf_add(note, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		*size = (uint64_t)db_column_int64(st, 0);
+		rc = dipr_buf_add(note, db_column_blob(st, 1), (size_t)db_column_bytes(st, 1));
 	} else {
 		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "read checkpoint");
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
 int dipr_store_checkpoint_cas(dipr_store *s, const uint8_t *old_note, size_t old_len, uint64_t new_size,
 			      const uint8_t *note, size_t len, bool durable)
 {
-	sqlite3_stmt *st;
+	dipr_dbst *st;
 	int rc = 0;
+	bool pg = db_is_pg(s->db);
 	/* In WAL mode synchronous=NORMAL still writes the commit to the WAL
 	 * in order, it only skips the fsync; switching is free (no I/O).
 	 * Never a prepared statement: SQLite applies this pragma while
-	 * *preparing* it, so a prepared copy would act once, at open. */
-	if (!durable && sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+	 * *preparing* it, so a prepared copy would act once, at open.
+	 * PostgreSQL's counterpart is synchronous_commit = off for this one
+	 * transaction (SET LOCAL ends with it): the commit record still enters
+	 * the WAL in order, and the next synchronous commit flushes it. */
+	if (!durable && !pg && db_exec(s->db, "PRAGMA synchronous=NORMAL") != SQLITE_OK)
 		return dipr__db_err(s, "synchronous");
-	st = dipr__stmt(s, old_note ? ST_CP_UPDATE : ST_CP_INSERT);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)new_size);
-	sqlite3_bind_blob(st, 2, note, (int)len, SQLITE_STATIC);
-	if (old_note)
-		sqlite3_bind_blob(st, 3, old_note, (int)old_len, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = dipr__db_err(s, "store checkpoint");
-	else if (sqlite3_changes(s->db) != 1)
-		rc = dipr__err(DIPR_ECONFLICT, "checkpoint changed underneath (another sequencer?)");
-	sqlite3_reset(st);
-	if (!durable && sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK && !rc)
+	if (!durable && pg && db_exec(s->db, "BEGIN; SET LOCAL synchronous_commit = off") != SQLITE_OK) {
 		rc = dipr__db_err(s, "synchronous");
+		if (db_in_txn(s->db))
+			db_exec(s->db, "ROLLBACK");
+		return rc;
+	}
+	st = dipr__stmt(s, old_note ? ST_CP_UPDATE : ST_CP_INSERT);
+	db_bind_int64(st, 1, (int64_t)new_size);
+	db_bind_blob(st, 2, note, (int)len);
+	if (old_note)
+		db_bind_blob(st, 3, old_note, (int)old_len);
+	if (db_step(st) != SQLITE_DONE)
+		rc = dipr__db_err(s, "store checkpoint");
+	else if (db_changes(s->db) != 1)
+		rc = dipr__err(DIPR_ECONFLICT, "checkpoint changed underneath (another sequencer?)");
+	db_reset(st);
+	if (!durable && !pg && db_exec(s->db, "PRAGMA synchronous=FULL") != SQLITE_OK && !rc)
+		rc = dipr__db_err(s, "synchronous");
+	if (!durable && pg) {
+		if (rc)
+			db_exec(s->db, "ROLLBACK");
+		else if (db_exec(s->db, "COMMIT") != SQLITE_OK)
+			rc = dipr__db_err(s, "commit checkpoint");
+	}
 	return rc;
 }
 
 int dipr_store_account_add(dipr_store *s, const char *name, const char *role, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	dipr_dbst *st = NULL;
 	int rc = 0;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO account(name, role, created) VALUES(?1, ?2, ?3)", -1, &st, NULL) !=
-	    SQLITE_OK)
+	int64_t new_id = 0;
+	if (db_prepare(s->db, "INSERT INTO account(name, role, created) VALUES(?1, ?2, ?3) RETURNING id", NULL, false,
+		       &st) != SQLITE_OK)
 		return dipr__db_err(s, "account");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	int r = sqlite3_step(st);
-	if (r == SQLITE_CONSTRAINT || sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+	db_bind_text(st, 1, name, -1);
+	db_bind_text(st, 2, role, -1);
+	db_bind_int64(st, 3, (int64_t)time(NULL));
+	int r = db_step(st);
+	if (r == SQLITE_ROW) { /* the new id; the next step ends the statement */
+		new_id = db_column_int64(st, 0);
+		r = db_step(st);
+	}
+	if (r == SQLITE_CONSTRAINT || db_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
 		rc = dipr__err(DIPR_ECONFLICT, "account \"%s\" already exists", name);
 	else if (r != SQLITE_DONE)
 		rc = dipr__db_err(s, "add account");
 	else if (id)
-		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
+		*id = new_id;
+	db_finalize(st);
 	return rc;
 }
 
-static void account_row(sqlite3_stmt *st, dipr_account *a)
+static void account_row(dipr_dbst *st, dipr_account *a)
 {
-	a->id = sqlite3_column_int64(st, 0);
-	snprintf(a->name, sizeof a->name, "%s", (const char *)sqlite3_column_text(st, 1));
-	snprintf(a->role, sizeof a->role, "%s", (const char *)sqlite3_column_text(st, 2));
+	a->id = db_column_int64(st, 0);
+	snprintf(a->name, sizeof a->name, "%s", (const char *)db_column_text(st, 1));
+	snprintf(a->role, sizeof a->role, "%s", (const char *)db_column_text(st, 2));
 }
 
 int dipr_store_account_get(dipr_store *s, const char *name, dipr_account *a)
 {
-	sqlite3_stmt *st = NULL;
+	dipr_dbst *st = NULL;
 	int rc;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, name, role FROM account WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(s->db, "SELECT id, name, role FROM account WHERE name = ?1", NULL, false, &st) != SQLITE_OK)
 		return dipr__db_err(s, "account");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
+	db_bind_text(st, 1, name, -1);
+	int r = db_step(st);
 	if (r == SQLITE_ROW) {
 		account_row(st, a);
 		rc = 0;
 	} else {
 		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "read account");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 int dipr_store_token_add(dipr_store *s, int64_t account, const uint8_t hash[32])
 {
-	sqlite3_stmt *st = NULL;
+	dipr_dbst *st = NULL;
 	int rc = 0;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO token(hash, account, created) VALUES(?1, ?2, ?3)", -1, &st, NULL) !=
+	if (db_prepare(s->db, "INSERT INTO token(hash, account, created) VALUES(?1, ?2, ?3)", NULL, false, &st) !=
 	    SQLITE_OK)
 		return dipr__db_err(s, "token");
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, account);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) != SQLITE_DONE)
+	db_bind_blob(st, 1, hash, 32);
+	db_bind_int64(st, 2, account);
+	db_bind_int64(st, 3, (int64_t)time(NULL));
+	if (db_step(st) != SQLITE_DONE)
 		rc = dipr__db_err(s, "add token");
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 int dipr_store_token_lookup(dipr_store *s, const uint8_t hash[32], dipr_account *a)
 {
-	sqlite3_stmt *st = dipr__stmt(s, ST_TOKEN_LOOKUP);
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	int r = sqlite3_step(st), rc = 0;
+	dipr_dbst *st = dipr__stmt(s, ST_TOKEN_LOOKUP);
+	db_bind_blob(st, 1, hash, 32);
+	int r = db_step(st), rc = 0;
 	if (r == SQLITE_ROW)
 		account_row(st, a);
 	else
 		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "token lookup");
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
 int dipr_store_evidence_account(dipr_store *s, uint64_t index, int64_t *account)
 {
-	sqlite3_stmt *st = dipr__stmt(s, ST_EV_ACCOUNT);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
-	int r = sqlite3_step(st), rc = 0;
+	dipr_dbst *st = dipr__stmt(s, ST_EV_ACCOUNT);
+	db_bind_int64(st, 1, (int64_t)index);
+	int r = db_step(st), rc = 0;
 	if (r == SQLITE_ROW)
-		*account = sqlite3_column_int64(st, 0);
+		*account = db_column_int64(st, 0);
 	else
 		rc = r == SQLITE_DONE ? DIPR_ENOTFOUND : dipr__db_err(s, "evidence");
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }

@@ -50,6 +50,20 @@
  * fail every sealed write with an error naming why.  Never fails the open. */
 int dipr__seal_attach(dipr_store *s, const char *dbpath);
 
+/* PostgreSQL: the data directory of target (a conninfo), whose
+ * keys/seal.key seals the writes of every connection this process opens
+ * to it from now on (dipr__seal_attach).  Called where a directory and its
+ * conninfo meet: dipr_store_target, dipr_store_target_write, the start-up
+ * check and dipr_seal_install.  A connection opened without one cannot
+ * write sealed tables (its COMMIT is refused, saying so).  Thread-safe. */
+void dipr_store_seal_dir(const char *target, const char *dir);
+
+/* PostgreSQL: the batch seal of evidence rows [lo, hi) (SQLite's
+ * seal_evidence trigger), written in the batch's transaction by
+ * dipr_store_append; ev[0..nev) are the batch's rows.  Nothing on SQLite
+ * or before the store is sealed. */
+int dipr__seal_batch(dipr_store *s, uint64_t lo, uint64_t hi, const dipr_store_evidence *ev, size_t nev);
+
 /* Seals the data directory dir whose database is s, if not yet: creates
  * keys/seal.key (0600), the seal tables and triggers, and seals every row
  * as it stands (trust on first use), in one transaction.  *installed (may

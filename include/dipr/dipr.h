@@ -29,6 +29,7 @@ enum {
 	DIPR_EFORK = -10,     /* stored tree and checkpoint disagree */
 	DIPR_ESTOPPED = -11,  /* the sequencer stopped after a write failure */
 	DIPR_EQUORUM = -12,   /* too few witnesses cosigned the checkpoint */
+	DIPR_ENOTLEADER = -13, /* this node is not the sequencer (several nodes) */
 };
 
 /* Name of an error code ("verification failed"); never NULL. */

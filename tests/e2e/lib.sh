@@ -60,6 +60,35 @@ stop_server() {
 		: >"$T/serve.err"
 	fi
 }
+# on_sqlite DIR WHAT: true when DIR's database is SQLite (DIR/dipr.db); on
+# PostgreSQL (DIR/db.conf, make test-pg) says that WHAT, a part of the suite
+# that is SQLite's own, is skipped, and is false.
+on_sqlite() {
+	[ -f "$1/db.conf" ] || return 0
+	echo "e2e $SUITE: skipped on PostgreSQL: $2"
+	return 1
+}
+# pg_dump_dir DIR: the SQL dump of DIR's PostgreSQL schema (make test-pg:
+# the conninfo in DIR/db.conf selects it, as pgtest.sh schema wrote it).
+pg_dump_dir() {
+	_ci=$(grep -v '^#' "$1/db.conf" | head -1)
+	"${PGBIN:-/usr/lib/postgresql/15/bin}/pg_dump" -d "$DIPR_TEST_DB" -n "${_ci##*search_path%3D}" --no-owner
+}
+# fork_dir SRC DST: a copy of data directory SRC that then grows apart from
+# it (a fork, same keys and origin).  SQLite: cp -a.  PostgreSQL (make
+# test-pg): the schema SRC/db.conf selects is copied too (pg_dump, renamed;
+# the name pgtest.sh schema made is unique) and DST/db.conf names the copy.
+fork_dir() {
+	cp -a "$1" "$2" || return 1
+	[ -f "$2/db.conf" ] || return 0
+	_ci=$(grep -v '^#' "$1/db.conf" | head -1)
+	_old=${_ci##*search_path%3D}
+	_new=${_old}_fork$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	pg_dump_dir "$1" >"$2.dump" &&
+		sed "s/\b$_old\b/$_new/g" "$2.dump" |
+		"${PGBIN:-/usr/lib/postgresql/15/bin}/psql" -q -X -v ON_ERROR_STOP=1 -d "$DIPR_TEST_DB" >/dev/null &&
+		rm -f "$2.dump" && printf '# a fork of %s (tests/e2e/lib.sh fork_dir)\n%s\n' "$_old" "${_ci%"$_old"}$_new" >"$2/db.conf"
+}
 finish() {
 	stop_server
 	echo "e2e $SUITE: $PASS passed, $FAIL failed"

@@ -20,8 +20,13 @@ expect_status 2 "user add bad role" "$DIPR" user add mallory --role root --dir "
 TOK=$("$DIPR" token create --user alice --dir "$D")
 ETOK=$("$DIPR" token create --user erin --dir "$D")
 case "$TOK" in dipr_*) ok ;; *) bad "token create prints a token" ;; esac
-sqlite3 "$D/dipr.db" "select count(*) from token where hex(hash) like '%'" >/dev/null && \
-	! sqlite3 "$D/dipr.db" .dump | grep -q "${TOK#dipr_}" && ok || bad "tokens are stored hashed, not in clear"
+if [ -f "$D/db.conf" ]; then
+	pg_dump_dir "$D" >"$T/dump.sql" && grep -q "^COPY .*token " "$T/dump.sql" &&
+		! grep -q "${TOK#dipr_}" "$T/dump.sql" && ok || bad "tokens are stored hashed, not in clear (PostgreSQL)"
+else
+	sqlite3 "$D/dipr.db" "select count(*) from token where hex(hash) like '%'" >/dev/null && \
+		! sqlite3 "$D/dipr.db" .dump | grep -q "${TOK#dipr_}" && ok || bad "tokens are stored hashed, not in clear"
+fi
 
 start_server "$D" || { bad "server starts"; finish; }
 grep -q "^test.example/log+" "$T/serve.out" && ok || bad "serve prints the vkeys"
@@ -149,24 +154,27 @@ expect_status 0 "audit --server" "$DIPR" audit --server "$URL" --vkey "$T/vkeys"
 stop_server
 expect_status 0 "audit --dir" "$DIPR" audit --dir "$D"
 
-# tamper: one byte of an entry
-cp "$D/dipr.db" "$T/backup.db"
-sqlite3 "$D/dipr.db" "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"v\":1', '\"v\":2') AS BLOB) WHERE idx = 1"
-expect_status 1 "audit detects a changed entry" "$DIPR" audit --dir "$D"
-grep -q "tile 1/0 hash 0 differs" "$T/err" && ok || bad "audit names the tile: $(cat "$T/err")"
-cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
-# the start-up check recomputes the newest entries' tile (older ones: audit)
-sqlite3 "$D/dipr.db" "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"v\":1', '\"v\":2') AS BLOB) WHERE idx = (SELECT max(idx) FROM entry)"
-expect_status 1 "audit detects a changed newest entry" "$DIPR" audit --dir "$D"
-expect_status 2 "serve refuses a tampered tree" "$DIPR" serve --dir "$D" --listen 127.0.0.1:0
-grep -q "refusing" "$T/err" && ok || bad "serve says why it refuses: $(cat "$T/err")"
-cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
-# tamper: the tile
-sqlite3 "$D/dipr.db" "UPDATE tile SET data = zeroblob(length(data)) WHERE level = 1 AND idx = 0"
-expect_status 1 "audit detects a changed tile" "$DIPR" audit --dir "$D"
-expect_status 2 "serve refuses a changed tile" "$DIPR" serve --dir "$D" --listen 127.0.0.1:0
-cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
-# tamper: the checkpoint signed by another key
-sqlite3 "$D/dipr.db" "UPDATE checkpoint SET note = (SELECT note FROM checkpoint)" # no-op sanity
-expect_status 0 "audit after restore" "$DIPR" audit --dir "$D"
+# tamper (the sqlite3 shell; PostgreSQL: test_pgtamper)
+if on_sqlite "$D" "tampering with the sqlite3 shell"; then
+	# tamper: one byte of an entry
+	cp "$D/dipr.db" "$T/backup.db"
+	sqlite3 "$D/dipr.db" "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"v\":1', '\"v\":2') AS BLOB) WHERE idx = 1"
+	expect_status 1 "audit detects a changed entry" "$DIPR" audit --dir "$D"
+	grep -q "tile 1/0 hash 0 differs" "$T/err" && ok || bad "audit names the tile: $(cat "$T/err")"
+	cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
+	# the start-up check recomputes the newest entries' tile (older ones: audit)
+	sqlite3 "$D/dipr.db" "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"v\":1', '\"v\":2') AS BLOB) WHERE idx = (SELECT max(idx) FROM entry)"
+	expect_status 1 "audit detects a changed newest entry" "$DIPR" audit --dir "$D"
+	expect_status 2 "serve refuses a tampered tree" "$DIPR" serve --dir "$D" --listen 127.0.0.1:0
+	grep -q "refusing" "$T/err" && ok || bad "serve says why it refuses: $(cat "$T/err")"
+	cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
+	# tamper: the tile
+	sqlite3 "$D/dipr.db" "UPDATE tile SET data = zeroblob(length(data)) WHERE level = 1 AND idx = 0"
+	expect_status 1 "audit detects a changed tile" "$DIPR" audit --dir "$D"
+	expect_status 2 "serve refuses a changed tile" "$DIPR" serve --dir "$D" --listen 127.0.0.1:0
+	cp "$T/backup.db" "$D/dipr.db"; rm -f "$D/dipr.db-wal" "$D/dipr.db-shm"
+	# tamper: the checkpoint signed by another key
+	sqlite3 "$D/dipr.db" "UPDATE checkpoint SET note = (SELECT note FROM checkpoint)" # no-op sanity
+	expect_status 0 "audit after restore" "$DIPR" audit --dir "$D"
+fi
 finish

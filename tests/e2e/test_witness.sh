@@ -78,7 +78,7 @@ grep -q "this is a log key" "$T/err" && ok || bad "--witness with a log key: mes
 expect_status 2 "serve: quorum above the witnesses" "$DIPR" serve --dir "$D" --witness "$W1V@$W1URL" --witness-quorum 2
 
 # a copy of the empty log for the fork test later (same keys, same origin)
-cp -a "$D" "$T/fork"
+fork_dir "$D" "$T/fork" || bad "copy of the empty log"
 
 WARGS="--witness $W1V@$W1URL --witness $W2V@$W2URL --witness-quorum 2 --witness-timeout 2000 --witness-wait 2500"
 SERVE_ARGS=$WARGS start_server "$D" || { bad "log with witnesses starts"; finish; }

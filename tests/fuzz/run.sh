@@ -5,7 +5,7 @@ set -e
 mode=$1; build=$2; secs=${3:-60}
 FLAGS="-std=c11 -D_GNU_SOURCE -I. -Iinclude -Ilib -g"
 LIBS="$(pkg-config --libs libcrypto sqlite3 libmicrohttpd jansson libcurl) -lpthread"
-APPSRC="store/sqlite.c store/registry.c store/accounts.c log/log.c log/witness.c server/evidence.c registry/application.c server/params.c server/ratelimit.c"
+APPSRC="store/db.c store/sqlite.c store/registry.c store/accounts.c log/log.c log/witness.c server/evidence.c registry/application.c server/params.c server/ratelimit.c"
 targets=$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/fuzz_\(.*\)\.c|\1|')
 # deps CC OUT SANFLAGS: lib/ and APPSRC compiled once into OUT/libfuzzdeps.a;
 # each target links only the members it uses (so a file it does not need,

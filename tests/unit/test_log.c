@@ -1,7 +1,9 @@
-/* test_log.c — the sequencer and the SQLite store together, in process:
+/* test_log.c — the sequencer and the store together, in process:
  * receipts verify, restarts keep the tree, the start-up check catches
- * tampering, the checkpoint is compare-and-swap. */
+ * tampering, the checkpoint is compare-and-swap.  Every case runs on
+ * SQLite and, with DIPR_TEST_DB set, on PostgreSQL (tests/unit/pgtest.h). */
 #include "testutil.h"
+#include "pgtest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,9 @@
 #include "store/registry.h"
 
 static char dir[256], top[256];
+static bool on_pg;          /* this run is on PostgreSQL */
+static char target[1400];   /* the store: dir/dipr.db or a conninfo */
+static char pgname[64];     /* the case's schema on PostgreSQL */
 
 static int setup(void **st)
 {
@@ -20,7 +25,14 @@ static int setup(void **st)
 	assert_non_null(mkdtemp(dir));
 	memcpy(top, dir, sizeof top);
 	snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/d");
-	assert_int_equal(dipr_log_init(dir, "unit.test/log", DIPR_HASH_SHA256, NULL), 0);
+	if (on_pg) {
+		pgtest_schema("t_log", pgname, sizeof pgname, target, sizeof target);
+		assert_int_equal(dipr_log_init_db(dir, "unit.test/log", DIPR_HASH_SHA256, target, NULL), 0);
+	} else {
+		pgname[0] = 0;
+		snprintf(target, sizeof target, "%s/dipr.db", dir);
+		assert_int_equal(dipr_log_init(dir, "unit.test/log", DIPR_HASH_SHA256, NULL), 0);
+	}
 	return 0;
 }
 
@@ -28,8 +40,21 @@ static int teardown(void **st)
 {
 	(void)st;
 	char cmd[600];
+	pgtest_drop(pgname);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Starts the sequencer.  PostgreSQL: a node sequences once it holds the
+ * log's lock (store/node.h), which the sequencer thread takes. */
+static void start(dipr_log *l)
+{
+	assert_int_equal(dipr_log_start(l), 0);
+	for (int i = 0; on_pg && !dipr_log_is_sequencer(l); i++) {
+		if (i == 1000)
+			fail_msg("not the sequencer after 10 s");
+		usleep(10000);
+	}
 }
 
 static json_t *evidence(int i)
@@ -49,9 +74,7 @@ typedef struct {
 static void submit_and_verify(dipr_log *l, int from, int to, saved *out)
 {
 	dipr_store *s;
-	char path[300];
-	snprintf(path, sizeof path, "%s/dipr.db", dir);
-	assert_int_equal(dipr_store_open(&s, path, 0), 0);
+	assert_int_equal(dipr_store_open(&s, target, 0), 0);
 	size_t nv;
 	dipr_verifier *const *vs = dipr_log_verifiers(l, &nv);
 	for (int i = from; i < to; i++) {
@@ -88,21 +111,19 @@ static void test_receipts_verify_across_restarts(void **st)
 	enum { N = 700 }; /* crosses two full level-0 tiles */
 	saved *rs = calloc(N, sizeof *rs);
 	assert_int_equal(dipr_log_open(&l, dir), 0);
-	assert_int_equal(dipr_log_start(l), 0);
+	start(l);
 	submit_and_verify(l, 0, 300, rs);
 	dipr_log_close(l);
 	assert_int_equal(dipr_log_open(&l, dir), 0);
 	dipr_cp *cp = dipr_log_checkpoint(l);
 	assert_true(cp->size == 300);
 	dipr_cp_release(cp);
-	assert_int_equal(dipr_log_start(l), 0);
+	start(l);
 	submit_and_verify(l, 300, N, rs);
 	/* old receipts: their checkpoint root is consistent with the newest */
-	char path[300];
 	dipr_store *s;
 	dipr_hash_reader rd;
-	snprintf(path, sizeof path, "%s/dipr.db", dir);
-	assert_int_equal(dipr_store_open(&s, path, 0), 0);
+	assert_int_equal(dipr_store_open(&s, target, 0), 0);
 	dipr_log_reader(l, s, &rd);
 	cp = dipr_log_checkpoint(l);
 	for (int i = 0; i < N; i += 37) {
@@ -128,14 +149,33 @@ static void test_receipts_verify_across_restarts(void **st)
 	free(rs);
 }
 
-static void sql(const char *stmt)
+/* Changes the database behind dipr's back: stmt on SQLite, pg_stmt (NULL:
+ * the same) on PostgreSQL. */
+static void sql2(const char *stmt, const char *pg_stmt)
 {
+	if (on_pg) {
+		pgtest_exec(target, pg_stmt ? pg_stmt : stmt);
+		return;
+	}
 	sqlite3 *db;
-	char path[300];
-	snprintf(path, sizeof path, "%s/dipr.db", dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
+
+static void sql(const char *stmt) { sql2(stmt, NULL); }
+
+/* UPDATE entry: "size":from becomes "size":to in entry idx. */
+static void entry_size(int idx, int from, int to)
+{
+	char q[300], pq[300];
+	snprintf(q, sizeof q,
+		 "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"size\":%d', '\"size\":%d') AS BLOB) "
+		 "WHERE idx = %d", from, to, idx);
+	snprintf(pq, sizeof pq,
+		 "UPDATE entry SET data = convert_to(replace(convert_from(data, 'UTF8'), '\"size\":%d', "
+		 "'\"size\":%d'), 'UTF8') WHERE idx = %d", from, to, idx);
+	sql2(q, pq);
 }
 
 static void test_startup_refuses_tampered_tree(void **st)
@@ -143,7 +183,7 @@ static void test_startup_refuses_tampered_tree(void **st)
 	(void)st;
 	dipr_log *l = NULL;
 	assert_int_equal(dipr_log_open(&l, dir), 0);
-	assert_int_equal(dipr_log_start(l), 0);
+	start(l);
 	/* 300 entries: one complete level-0 tile (under a stored level-1
 	 * tile) and a partial one */
 	submit_and_verify(l, 0, 300, NULL);
@@ -152,23 +192,17 @@ static void test_startup_refuses_tampered_tree(void **st)
 	 * check recomputes) no longer gives the signed root; older entries
 	 * are checked by dipr audit, which recomputes every tile */
 	for (int idx = 256; idx < 300; idx += 37) {
-		char q[300];
-		snprintf(q, sizeof q,
-			 "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"size\":%d', '\"size\":%d') AS BLOB) "
-			 "WHERE idx = %d", idx, idx + 1000, idx);
-		sql(q);
+		entry_size(idx, idx, idx + 1000);
 		l = NULL;
 		assert_int_equal(dipr_log_open(&l, dir), DIPR_EFORK);
 		assert_non_null(strstr(dipr_errdetail(), "differs from the signed checkpoint"));
-		snprintf(q, sizeof q,
-			 "UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"size\":%d', '\"size\":%d') AS BLOB) "
-			 "WHERE idx = %d", idx + 1000, idx, idx);
-		sql(q);
+		entry_size(idx, idx + 1000, idx);
 		assert_int_equal(dipr_log_open(&l, dir), 0);
 		dipr_log_close(l);
 	}
 	/* a changed stored tile no longer gives the signed root */
-	sql("UPDATE tile SET data = zeroblob(length(data)) WHERE level = 1");
+	sql2("UPDATE tile SET data = zeroblob(length(data)) WHERE level = 1",
+	     "UPDATE tile SET data = decode(repeat('00', length(data)), 'hex') WHERE level = 1");
 	l = NULL;
 	assert_int_equal(dipr_log_open(&l, dir), DIPR_EFORK);
 }
@@ -181,7 +215,9 @@ static void test_startup_refuses_forged_checkpoint(void **st)
 	sql("UPDATE checkpoint SET size = 5");
 	assert_int_equal(dipr_log_open(&l, dir), DIPR_EFORK);
 	/* a checkpoint note with a changed byte */
-	sql("UPDATE checkpoint SET size = 0, note = CAST(replace(CAST(note AS TEXT), 'unit.test/log', 'unit.test/lob') AS BLOB)");
+	sql2("UPDATE checkpoint SET size = 0, note = CAST(replace(CAST(note AS TEXT), 'unit.test/log', 'unit.test/lob') AS BLOB)",
+	     "UPDATE checkpoint SET size = 0, note = convert_to(replace(convert_from(note, 'UTF8'), 'unit.test/log', "
+	     "'unit.test/lob'), 'UTF8')");
 	assert_int_equal(dipr_log_open(&l, dir), DIPR_EFORK);
 }
 
@@ -190,7 +226,7 @@ static void test_tree_ahead_of_checkpoint_is_signed_on_start(void **st)
 	(void)st;
 	dipr_log *l = NULL;
 	assert_int_equal(dipr_log_open(&l, dir), 0);
-	assert_int_equal(dipr_log_start(l), 0);
+	start(l);
 	submit_and_verify(l, 0, 5, NULL);
 	dipr_cp *cp = dipr_log_checkpoint(l);
 	uint8_t *note = malloc(cp->len);
@@ -201,10 +237,8 @@ static void test_tree_ahead_of_checkpoint_is_signed_on_start(void **st)
 	dipr_log_close(l);
 	/* simulate a crash between the batch commit and the checkpoint write:
 	 * put back the checkpoint of size 5 */
-	char path[300];
 	dipr_store *s;
-	snprintf(path, sizeof path, "%s/dipr.db", dir);
-	assert_int_equal(dipr_store_open(&s, path, 0), 0);
+	assert_int_equal(dipr_store_open(&s, target, 0), 0);
 	dipr_buf cur;
 	uint64_t cs;
 	dipr_buf_init(&cur, DIPR_NOTE_MAX);
@@ -213,21 +247,32 @@ static void test_tree_ahead_of_checkpoint_is_signed_on_start(void **st)
 	assert_int_equal(dipr_store_checkpoint_cas(s, note, len, 5, note, len, true), DIPR_ECONFLICT);
 	assert_int_equal(dipr_store_checkpoint_cas(s, note, len, 5, note, len, false), DIPR_ECONFLICT);
 	/* regression: the non-durable checkpoint write must not leave the
-	 * connection without fsync (a prepared PRAGMA once did) */
-	assert_int_equal(dipr_store_sync_level(s), 2);
+	 * connection without fsync (a prepared PRAGMA once did); SQLite only:
+	 * PostgreSQL's durability is the server's synchronous_commit */
+	if (!on_pg)
+		assert_int_equal(dipr_store_sync_level(s), 2);
 	sql("UPDATE checkpoint SET size = 0");
 	dipr_store_close(s);
-	sqlite3 *db;
-	sqlite3_stmt *stmt;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE checkpoint SET size = 5, note = ?1", -1, &stmt, NULL), SQLITE_OK);
-	sqlite3_bind_blob(stmt, 1, note, (int)len, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
+	if (on_pg) {
+		pgtest_exec_blob(target, "UPDATE checkpoint SET size = 5, note = $1", note, (int)len);
+	} else {
+		sqlite3 *db;
+		sqlite3_stmt *stmt;
+		assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE checkpoint SET size = 5, note = ?1", -1, &stmt, NULL),
+				 SQLITE_OK);
+		sqlite3_bind_blob(stmt, 1, note, (int)len, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
+		sqlite3_finalize(stmt);
+		sqlite3_close(db);
+	}
 	dipr_buf_free(&cur);
 	l = NULL;
 	assert_int_equal(dipr_log_open(&l, dir), 0);
+	/* PostgreSQL: several nodes may share the database, and a node signs
+	 * the tree it finds ahead only once it sequences */
+	if (on_pg)
+		start(l);
 	cp = dipr_log_checkpoint(l);
 	assert_true(cp->size == 8);
 	dipr_cp_release(cp);
@@ -240,7 +285,7 @@ static void test_oversized_entry_fails_alone(void **st)
 	(void)st;
 	dipr_log *l = NULL;
 	assert_int_equal(dipr_log_open(&l, dir), 0);
-	assert_int_equal(dipr_log_start(l), 0);
+	start(l);
 	char *big = malloc(DIPR_ENTRY_MAX + 1);
 	memset(big, 'a', DIPR_ENTRY_MAX);
 	big[DIPR_ENTRY_MAX] = 0;
@@ -287,11 +332,9 @@ static void test_jobs_commit_with_their_entries(void **st)
 {
 	dipr_log *l;
 	dipr_store *s;
-	char path[300];
 	assert_int_equal(dipr_log_open(&l, dir), 0);
-	assert_int_equal(dipr_log_start(l), 0);
-	snprintf(path, sizeof path, "%s/dipr.db", dir);
-	assert_int_equal(dipr_store_open(&s, path, 0), 0);
+	start(l);
+	assert_int_equal(dipr_store_open(&s, target, 0), 0);
 	/* an evidence entry, a job, a refused job, a job: in one go */
 	dipr_log_req ev, jr[3];
 	job_args ja[3] = {{false, 0}, {true, 0}, {false, 0}};
@@ -337,5 +380,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversized_entry_fails_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jobs_commit_with_their_entries, setup, teardown),
 	};
-	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
+	return PGTEST_RUN_BOTH("log", tests, NULL, NULL, &on_pg);
 }

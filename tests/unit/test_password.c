@@ -2,6 +2,7 @@
  * hash, the stored-string format and its parser, and the password and
  * session tables of the store (store/accounts.c), old databases included. */
 #include "testutil.h"
+#include "pgtest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,9 +228,12 @@ static void test_verify_every_changed_character_fails(void **st)
 	assert_int_equal(dipr_password_verify(pw, 12, h), 0);
 }
 
-/* ---- store ---- */
+/* ---- store: on SQLite, and with DIPR_TEST_DB on PostgreSQL too ---- */
 
-static char top[256], db[300];
+static char top[256], db[1400];
+static bool on_pg;
+static char schemas[8][64]; /* made on PostgreSQL by this group */
+static int nschemas;
 
 static int setup(void **st)
 {
@@ -243,14 +247,23 @@ static int teardown(void **st)
 {
 	(void)st;
 	char cmd[600];
+	for (; nschemas > 0; nschemas--)
+		pgtest_drop(schemas[nschemas - 1]);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A new store: top/name.db, or a fresh schema on PostgreSQL; db names it. */
 static dipr_store *fresh_store(const char *name)
 {
 	dipr_store *s;
-	snprintf(db, sizeof db, "%s/%s.db", top, name);
+	if (on_pg) {
+		assert_true(nschemas < 8);
+		pgtest_schema("t_pw", schemas[nschemas], sizeof schemas[0], db, sizeof db);
+		nschemas++;
+	} else {
+		snprintf(db, sizeof db, "%s/%s.db", top, name);
+	}
 	assert_int_equal(dipr_store_open(&s, db, 1), 0);
 	return s;
 }
@@ -413,7 +426,9 @@ static void schema_of(const char *path, char *out, size_t cap)
 static void test_store_old_database_gets_tables(void **st)
 {
 	(void)st;
-	char path_new[300], want[4096], got[4096];
+	if (on_pg)
+		skip(); /* SQLite's own upgrade path; PostgreSQL schemas start with the tables */
+	char path_new[sizeof db], want[4096], got[4096];
 	dipr_store *s = fresh_store("new");
 	dipr_store_close(s);
 	snprintf(path_new, sizeof path_new, "%s", db);
@@ -473,7 +488,7 @@ static void test_store_old_database_gets_tables(void **st)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest hashes[] = {
 		cmocka_unit_test(test_scrypt_rfc7914_vectors),
 		cmocka_unit_test(test_scrypt_rejects_bad_parameters),
 		cmocka_unit_test(test_verify_hash_written_by_passlib),
@@ -482,10 +497,13 @@ int main(void)
 		cmocka_unit_test(test_verify_reads_parameters_from_string),
 		cmocka_unit_test(test_verify_rejects_malformed_strings),
 		cmocka_unit_test(test_verify_every_changed_character_fails),
+	};
+	const struct CMUnitTest store[] = {
 		cmocka_unit_test(test_store_password_set_get),
 		cmocka_unit_test(test_store_sessions),
 		cmocka_unit_test(test_store_password_joins_savepoint),
 		cmocka_unit_test(test_store_old_database_gets_tables),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int rc = cmocka_run_group_tests_name("password", hashes, NULL, NULL);
+	return rc | PGTEST_RUN_BOTH("password store", store, setup, teardown, &on_pg);
 }
