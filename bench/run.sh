@@ -66,9 +66,11 @@ stop_server() {
 		SRV_PID=""
 	fi
 }
+PG_UP=""
 cleanup() {
 	if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID" 2>/dev/null || true; fi
 	stop_server
+	[ -z "$PG_UP" ] || sh scripts/pgtest.sh stop >/dev/null 2>&1 || true
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -277,6 +279,54 @@ sqlite3 "$D/dipr.db" "SELECT 'storage table ' || name || ': ' || sum(pgsize) || 
 OVER=$(calc "($DB_BYTES - $ENT_BYTES) / $N_ENT" "%.1f")
 MEAN_ENT=$(calc "$ENT_BYTES / $N_ENT" "%.1f")
 
+# ---------------------------------------------------------------- 6. attest on PostgreSQL
+# The same load against the same binary with its store in a throwaway
+# PostgreSQL 15 cluster on loopback (fsync=on, synchronous_commit=on); the
+# baseline is that cluster's own rate of one-row durable commits (pgbench,
+# one client), measured in the same run.
+PG_RPS=""; PG_P99=""; PG_ERR=""; PGB_TPS=""
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+if [ -x "$PGBIN/initdb" ] && [ -x "$PGBIN/pgbench" ]; then
+	log "attest on PostgreSQL: throwaway cluster, then wrk -d${ATTEST_SECS}s as above"
+	eval "$(sh scripts/pgtest.sh start)" || die "PostgreSQL cluster did not start"
+	PG_UP=1
+	PGURL=$(sh scripts/pgtest.sh schema bench) || die "schema"
+	printf 'CREATE TABLE IF NOT EXISTS one(v bigint);\n' | "$PGBIN/psql" -q "$DIPR_TEST_DB" >/dev/null
+	printf 'INSERT INTO one VALUES (1);\n' >"$W/one.sql"
+	PGB=$("$PGBIN/pgbench" -n -c 1 -T "$FSYNC_SECS" -f "$W/one.sql" "$DIPR_TEST_DB" 2>/dev/null | awk '/^tps/ { print $3; exit }')
+	PGB_TPS=${PGB:-0}
+	raw "pgbench 1 client, 1-row INSERT commits: tps=$PGB_TPS"
+	PD=$W/pgdata
+	"$DIPR" init --dir "$PD" --origin bench.test/log --db "$PGURL" > /dev/null || die "init --db failed"
+	"$DIPR" user add a --role applicant --dir "$PD" > /dev/null
+	PTOK=$("$DIPR" token create --user a --dir "$PD")
+	"$DIPR" serve --dir "$PD" --listen 127.0.0.1:0 --threads $SERVER_THREADS > "$W/pgserve.out" 2> "$W/pgserve.err" &
+	SRV_PID=$!
+	i=0
+	while ! grep -q '^serving http' "$W/pgserve.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "server on PostgreSQL did not start: $(cat "$W/pgserve.err")"
+		sleep 0.1
+	done
+	PURL=$(sed -n 's#^serving \(http://[^/]*\)/.*#\1#p' "$W/pgserve.out")
+	i=0
+	until curl -s "$PURL/healthz" | grep -q sequencer; do i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05; done
+	curl -sf "$PURL/metrics" > "$W/pgmetrics.0" || die "GET /metrics failed"
+	PA=$(DIPR_TOKEN=$PTOK wrk_run attest-pg "$ATTEST_SECS" "$PURL/api/v1/evidence" "$BENCH/post.lua")
+	curl -sf "$PURL/metrics" > "$W/pgmetrics.1" || die "GET /metrics failed"
+	pg_d() { calc "$(metric "$1" "$W/pgmetrics.1") - $(metric "$1" "$W/pgmetrics.0")" "%.6f"; }
+	PG_RPS=$(kv "$PA" rps)
+	PG_P99=$(kv "$PA" p99_ms)
+	PG_BATCH=$(calc "$(pg_d dipr_log_entries_total) / ($(pg_d dipr_log_batches_total) + 1e-9)" "%.1f")
+	PG_COMMIT_MS=$(calc "1000 * $(pg_d dipr_log_commit_seconds_total) / ($(pg_d dipr_log_batches_total) + 1e-9)" "%.3f")
+	PG_ERR=$(calc "$(kv "$PA" connect) + $(kv "$PA" read) + $(kv "$PA" write) + $(kv "$PA" status) + $(kv "$PA" timeout) + $(pg_d 'dipr_http_responses_total{class="5xx"}') + $(pg_d 'dipr_http_responses_total{class="4xx"}')" "%d")
+	stop_server
+	sh scripts/pgtest.sh stop >/dev/null 2>&1 || true
+	PG_UP=""
+else
+	log "attest on PostgreSQL: skipped ($PGBIN/initdb or pgbench missing: make deps)"
+fi
+
 # ---------------------------------------------------------------- 3. hashing
 F=$W/hash.bin
 log "hashing: ${HASH_MB} MiB file in page cache, best of $HASH_RUNS"
@@ -359,6 +409,13 @@ row "attest latency p50, ms" "$(num "$A_P50" 2)" "one fdatasync, ms" "$(num "$FS
 row "attest latency p99, ms" "$(num "$A_P99" 2)" "one fdatasync, ms" "$(num "$FSYNC_MS" 3)" "$(ratio "$A_P99" "$FSYNC_MS")" "$(goal "$A_P99" '<=' 50)"
 row "attest errors (socket+non-2xx)" "$A_ERR" "requests" "$A_REQ" "$(ratio "$A_ERR" "$A_REQ")" "$(goal "$A_ERR" '==' 0)"
 row "mean batch, entries/commit" "$MEAN_BATCH" "one entry per commit" "1" "$(ratio "$MEAN_BATCH" 1)" ""
+if [ -n "$PG_RPS" ]; then
+row "attest on PostgreSQL, entries/s" "$(num "$PG_RPS")" "attest on SQLite (above, same run)" "$(num "$A_RPS")" "$(ratio "$PG_RPS" "$A_RPS")" "issue 8"
+row "attest on PostgreSQL, entries/s" "$(num "$PG_RPS")" "PostgreSQL 1-row commits/s (pgbench)" "$(num "$PGB_TPS")" "$(ratio "$PG_RPS" "$PGB_TPS")" ""
+row "attest on PostgreSQL p99, ms" "$(num "$PG_P99" 2)" "attest on SQLite p99, ms" "$(num "$A_P99" 2)" "$(ratio "$PG_P99" "$A_P99")" ""
+row "PostgreSQL: entries/commit; ms/commit" "$PG_BATCH" "ms per batch commit" "$PG_COMMIT_MS" "" ""
+row "attest on PostgreSQL errors" "$PG_ERR" "requests" "$(kv "$PA" requests)" "" "$(goal "$PG_ERR" '==' 0)"
+fi
 row "mean commit (write+fsync), ms/batch" "$COMMIT_MS" "one fdatasync, ms" "$(num "$FSYNC_MS" 3)" "$(ratio "$COMMIT_MS" "$FSYNC_MS")" ""
 row "mean sign (Ed25519+SM2), ms/batch" "$SIGN_MS" "one fdatasync, ms" "$(num "$FSYNC_MS" 3)" "$(ratio "$SIGN_MS" "$FSYNC_MS")" ""
 row "sequencer busy in commit+sign, of wall" "$SEQ_BUSY" "wall time of the attest run" "1" "$SEQ_BUSY" ""

@@ -201,6 +201,9 @@ void dipr_store_close(dipr_store *s)
 		return;
 	for (int i = 0; i < ST__N; i++)
 		db_finalize(s->st[i]);
+	for (int w = 0; w < 2; w++)
+		for (int k = 0; k <= DIPR__ROWS_MAX; k++)
+			db_finalize(s->rows_stmt[w][k]);
 	for (int i = 0; i < DIPR__SQL_CACHE; i++)
 		db_finalize(s->sql_stmt[i]);
 	db_close(s->db);
@@ -291,15 +294,84 @@ void dipr_store_rollback(dipr_store *s)
 		dipr__step_done(s, dipr__stmt(s, ST_ROLLBACK), "rollback");
 }
 
+/* PostgreSQL: the INSERT of k rows into entry (which 0) or evidence (1). */
+static dipr_dbst *rows_stmt(dipr_store *s, int which, size_t k)
+{
+	if (s->rows_stmt[which][k]) {
+		db_reset(s->rows_stmt[which][k]);
+		db_clear_bindings(s->rows_stmt[which][k]);
+		return s->rows_stmt[which][k];
+	}
+	int cols = which ? 3 : 2, p = 1;
+	dipr_buf b;
+	dipr_buf_init(&b, 65536);
+	dipr_buf_adds(&b, which ? "INSERT INTO evidence(idx, account, meta) VALUES" : "INSERT INTO entry(idx, data) VALUES");
+	for (size_t r = 0; r < k; r++) {
+		dipr_buf_adds(&b, r ? ", (" : " (");
+		for (int c = 0; c < cols; c++)
+			dipr_buf_addf(&b, "%s?%d", c ? ", " : "", p++);
+		dipr_buf_adds(&b, ")");
+	}
+	if (dipr_buf_add(&b, "", 1) ||
+	    db_prepare(s->db, (const char *)b.p, NULL, true, &s->rows_stmt[which][k]) != SQLITE_OK) {
+		dipr__db_err(s, "prepare");
+		s->rows_stmt[which][k] = NULL;
+	}
+	dipr_buf_free(&b);
+	return s->rows_stmt[which][k];
+}
+
+/* PostgreSQL: the batch's entries and evidence rows in chunks of
+ * DIPR__ROWS_MAX rows per statement (each row one statement costs a round
+ * trip per row: 64 for a batch of 32 evidence entries). */
+static int append_rows_pg(dipr_store *s, uint64_t first, const dipr_bytes *entries, size_t n,
+			  const dipr_store_evidence *ev, size_t nev)
+{
+	int rc;
+	for (size_t i = 0; i < n; i += DIPR__ROWS_MAX) {
+		size_t k = n - i < DIPR__ROWS_MAX ? n - i : DIPR__ROWS_MAX;
+		dipr_dbst *st = rows_stmt(s, 0, k);
+		if (!st)
+			return DIPR_EIO;
+		for (size_t r = 0; r < k; r++) {
+			db_bind_int64(st, (int)(2 * r + 1), (int64_t)(first + i + r));
+			db_bind_blob(st, (int)(2 * r + 2), entries[i + r].p, (int)entries[i + r].n);
+		}
+		if ((rc = dipr__step_done(s, st, "insert entries")))
+			return rc;
+	}
+	for (size_t i = 0; i < nev; i += DIPR__ROWS_MAX) {
+		size_t k = nev - i < DIPR__ROWS_MAX ? nev - i : DIPR__ROWS_MAX;
+		dipr_dbst *st = rows_stmt(s, 1, k);
+		if (!st)
+			return DIPR_EIO;
+		for (size_t r = 0; r < k; r++) {
+			const dipr_store_evidence *e = &ev[i + r];
+			db_bind_int64(st, (int)(3 * r + 1), (int64_t)e->index);
+			db_bind_int64(st, (int)(3 * r + 2), e->account);
+			if (e->meta)
+				db_bind_blob(st, (int)(3 * r + 3), e->meta, (int)e->meta_len);
+			else
+				db_bind_null(st, (int)(3 * r + 3));
+		}
+		if ((rc = dipr__step_done(s, st, "insert evidence")))
+			return rc;
+	}
+	return 0;
+}
+
 int dipr_store_append(dipr_store *s, uint64_t first, const dipr_bytes *entries, size_t n,
 		      const dipr_store_tile *tiles, size_t ntiles, const dipr_store_evidence *ev, size_t nev)
 {
 	int rc;
 	dipr_dbst *st;
+	bool pg = db_is_pg(s->db);
 	if (!s->in_txn && (rc = dipr__step_done(s, dipr__stmt(s, ST_BEGIN), "begin")))
 		return rc;
 	s->in_txn = false;
-	for (size_t i = 0; i < n; i++) {
+	if (pg && (rc = append_rows_pg(s, first, entries, n, ev, nev)))
+		goto fail;
+	for (size_t i = 0; !pg && i < n; i++) {
 		st = dipr__stmt(s, ST_ENTRY_INS);
 		db_bind_int64(st, 1, (int64_t)(first + i));
 		db_bind_blob(st, 2, entries[i].p, (int)entries[i].n);
@@ -314,7 +386,7 @@ int dipr_store_append(dipr_store *s, uint64_t first, const dipr_bytes *entries, 
 		if ((rc = dipr__step_done(s, st, "write tile")))
 			goto fail;
 	}
-	for (size_t i = 0; i < nev; i++) {
+	for (size_t i = 0; !pg && i < nev; i++) {
 		st = dipr__stmt(s, ST_EV_INS);
 		db_bind_int64(st, 1, (int64_t)ev[i].index);
 		db_bind_int64(st, 2, ev[i].account);

@@ -14,6 +14,7 @@ enum {
 };
 
 #define DIPR__SQL_CACHE 128
+#define DIPR__ROWS_MAX 64
 
 struct dipr_store {
 	dipr_db *db;
@@ -23,6 +24,10 @@ struct dipr_store {
 	 * address of their (static) text. */
 	const char *sql_key[DIPR__SQL_CACHE];
 	dipr_dbst *sql_stmt[DIPR__SQL_CACHE];
+	/* PostgreSQL: INSERTs of k rows (entry, evidence) for k = 1..
+	 * DIPR__ROWS_MAX, prepared on first use: one round trip per chunk of
+	 * a batch instead of one per row. */
+	dipr_dbst *rows_stmt[2][DIPR__ROWS_MAX + 1];
 };
 
 /* A DIPR_E* code for the connection's last error, with a detail naming what. */
