@@ -1108,6 +1108,31 @@ done:
 	return rc;
 }
 
+/* A new random seal key, written as hex to tmp (0600, fsync) for the
+ * caller to rename into place. */
+static int new_key_file(const char *tmp, uint8_t key[SEAL_KEY_LEN])
+{
+	char hex[2 * SEAL_KEY_LEN + 2];
+	int rc;
+	if ((rc = dipr_random(key, SEAL_KEY_LEN)))
+		return rc;
+	dipr_hex_encode(key, SEAL_KEY_LEN, hex);
+	hex[2 * SEAL_KEY_LEN] = '\n';
+	hex[2 * SEAL_KEY_LEN + 1] = 0;
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		rc = dipr__err(DIPR_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+	else if (write(fd, hex, sizeof hex - 1) != (ssize_t)(sizeof hex - 1) || fsync(fd) != 0)
+		rc = dipr__err(DIPR_EIO, "%s: write failed: %s", tmp, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		unlink(tmp);
+	OPENSSL_cleanse(hex, sizeof hex);
+	return rc;
+}
+
 static int install_in_txn(dipr_db *d)
 {
 	sqlite3 *db = db_sqlite(d);
@@ -1145,7 +1170,6 @@ int dipr_seal_install(dipr_store *s, const char *dir, bool *installed)
 {
 	char path[4200], tmp[4300], kdir[4200];
 	uint8_t key[SEAL_KEY_LEN];
-	char hex[2 * SEAL_KEY_LEN + 2];
 	int rc;
 	if (installed)
 		*installed = false;
@@ -1185,24 +1209,8 @@ int dipr_seal_install(dipr_store *s, const char *dir, bool *installed)
 		char h[8];
 		(void)dipr_store_password_get(s, "", &a, h, sizeof h);
 	}
-	if ((rc = dipr_random(key, sizeof key)))
-		return rc;
-	dipr_hex_encode(key, sizeof key, hex);
-	hex[64] = '\n';
-	hex[65] = 0;
-	unlink(tmp);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = dipr__err(DIPR_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+	if ((rc = new_key_file(tmp, key)))
 		goto done;
-	}
-	if (write(fd, hex, 65) != 65 || fsync(fd) != 0) {
-		rc = dipr__err(DIPR_EIO, "%s: write failed: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto done;
-	}
-	close(fd);
 	/* This connection seals with the new key from now on. */
 	if ((rc = attach_with(db, key, NULL)))
 		goto done;
@@ -1228,7 +1236,6 @@ int dipr_seal_install(dipr_store *s, const char *dir, bool *installed)
 		*installed = true;
 done:
 	OPENSSL_cleanse(key, sizeof key);
-	OPENSSL_cleanse(hex, sizeof hex);
 	return rc;
 }
 
@@ -1419,7 +1426,6 @@ static int pg_seal_install(dipr_store *s, const char *dir, bool *installed)
 {
 	char path[4200], tmp[4300], kdir[4200];
 	uint8_t key[SEAL_KEY_LEN];
-	char hex[2 * SEAL_KEY_LEN + 2];
 	bool fresh = false;
 	int rc;
 	dipr_store_seal_dir(db_target(s->db), dir);
@@ -1447,24 +1453,8 @@ static int pg_seal_install(dipr_store *s, const char *dir, bool *installed)
 	}
 	if (rc == DIPR_ENOTFOUND) {
 		fresh = true;
-		if ((rc = dipr_random(key, sizeof key)))
-			return rc;
-		dipr_hex_encode(key, sizeof key, hex);
-		hex[64] = '\n';
-		hex[65] = 0;
-		unlink(tmp);
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			rc = dipr__err(DIPR_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+		if ((rc = new_key_file(tmp, key)))
 			goto done;
-		}
-		if (write(fd, hex, 65) != 65 || fsync(fd) != 0) {
-			rc = dipr__err(DIPR_EIO, "%s: write failed: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			goto done;
-		}
-		close(fd);
 	}
 	/* This connection seals with the key from now on. */
 	if ((rc = pg_attach_key(s, key, NULL)))
@@ -1493,7 +1483,6 @@ static int pg_seal_install(dipr_store *s, const char *dir, bool *installed)
 		*installed = true;
 done:
 	OPENSSL_cleanse(key, sizeof key);
-	OPENSSL_cleanse(hex, sizeof hex);
 	return rc;
 }
 
