@@ -144,7 +144,7 @@ static int open_store(const char *dir, dipr_store **s)
 	if (dipr_store_target(dir, path, sizeof path))
 		return cli_fail(2, "%s", dipr_errdetail());
 	if (dipr_store_open(s, path, 0))
-		return cli_fail(2, "%s: %s", path, dipr_errdetail());
+		return cli_fail(2, "--dir %s: %s", dir, dipr_errdetail()); /* detail names the database, password hidden */
 	return 0;
 }
 

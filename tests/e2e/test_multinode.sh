@@ -36,6 +36,13 @@ setup_registry_db "$D1" && ok || { bad "init --db and accounts"; finish; }
 expect_status 2 "init --db with an unreachable database" "$DIPR" init --dir "$T/bad" --db "postgresql://dipr:topsecret7@127.0.0.1:1/x?password=topsecret8"
 grep -q 'topsecret' "$T/err" && bad "the password is printed: $(cat "$T/err")" || ok
 [ ! -e "$T/bad/db.conf" ] && [ ! -e "$T/bad/keys" ] && ok || bad "a failed init --db leaves nothing behind"
+mkdir -p "$T/bad2/keys"
+printf 'postgresql://dipr:topsecret9@127.0.0.1:1/x\n' >"$T/bad2/db.conf"
+for cmd in "keys" "user add z --role applicant" "token create --user z" "audit"; do
+	# shellcheck disable=SC2086
+	"$DIPR" $cmd --dir "$T/bad2" >/dev/null 2>"$T/err" && bad "dipr $cmd on an unreachable database succeeded"
+	grep -q 'topsecret' "$T/err" && bad "dipr $cmd prints the password: $(cat "$T/err")" || ok
+done
 expect_status 2 "a second log in the same schema is refused" "$DIPR" init --dir "$T/other" --db "$DB"
 grep -q 'already holds the log' "$T/err" && ok || bad "says the schema holds a log: $(cat "$T/err")"
 # Every node: the same keys and db.conf.
