@@ -2452,6 +2452,10 @@ static int verify_db(dipr_db *db, const char *dir, const dipr_verify_opts *o, di
 		dipr_dbst *other = prep(&v, "SELECT DISTINCT tbl FROM seal");
 		while (other && db_step(other) == SQLITE_ROW) {
 			const char *tb = (const char *)db_column_text(other, 0);
+			if (!tb) { /* NOT NULL in the schema: only a damaged file has it */
+				problem(&v, "table seal: a seal row without a table name");
+				continue;
+			}
 			bool known = strcmp(tb, "#evidence") == 0;
 			for (size_t i = 0; i < NTABLES; i++)
 				known = known || strcmp(tb, tables[i].name) == 0;
